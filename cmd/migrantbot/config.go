@@ -1,0 +1,106 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	faqfiles "migrantbot/faq"
+	"migrantbot/internal/bolt"
+	"migrantbot/internal/bot"
+	"migrantbot/internal/faq"
+	"migrantbot/internal/locale"
+	"migrantbot/internal/match"
+	"migrantbot/locales"
+)
+
+// config is every setting, each a flag with an environment fallback.
+// This is the one place they are defined.
+type config struct {
+	db     string
+	faqDir string
+}
+
+// newFlags returns a subcommand's flag set with the settings it uses.
+func newFlags(env *environment, name, args, about string, cfg *config, settings ...string) *flag.FlagSet {
+	fset := flag.NewFlagSet(name, flag.ContinueOnError)
+	fset.SetOutput(env.stderr)
+	for _, s := range settings {
+		switch s {
+		case "db":
+			fset.StringVar(&cfg.db, "db", envOr(env, "MIGRANTBOT_DB", "migrantbot.db"), "bbolt database file (env MIGRANTBOT_DB)")
+		case "faq":
+			fset.StringVar(&cfg.faqDir, "faq", env.getenv("MIGRANTBOT_FAQ_DIR"), "FAQ directory; empty: the FAQ built into the binary (env MIGRANTBOT_FAQ_DIR)")
+		}
+	}
+	fset.Usage = func() {
+		fmt.Fprintf(fset.Output(), "Usage: migrantbot %s %s\n\n%s\n", name, args, about)
+		if len(settings) > 0 {
+			fmt.Fprintln(fset.Output(), "\nFlags:")
+			fset.PrintDefaults()
+		}
+	}
+	return fset
+}
+
+// parseFlags parses args; -h prints the usage to stdout and stops.
+func parseFlags(env *environment, fset *flag.FlagSet, args []string) error {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fset.SetOutput(env.stdout)
+			fset.Usage()
+			return flag.ErrHelp
+		}
+	}
+	if err := fset.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+func envOr(env *environment, key, fallback string) string {
+	if v := env.getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// faqSource is where the FAQ is read from, and how its files are named.
+func (c *config) faqSource() (fs.FS, string) {
+	if c.faqDir == "" {
+		return faqfiles.FS, "faq"
+	}
+	return os.DirFS(c.faqDir), c.faqDir
+}
+
+// loadKnowledge reads the FAQ and builds its matcher.
+func (c *config) loadKnowledge() (*bot.Knowledge, error) {
+	fsys, dir := c.faqSource()
+	cat, problems := faq.Load(fsys, dir, time.Now())
+	if err := faq.Err(problems); err != nil {
+		return nil, errors.New(strings.Replace(err.Error(), "the FAQ", "the FAQ in "+dir, 1))
+	}
+	return &bot.Knowledge{Catalog: cat, Matcher: match.New(cat)}, nil
+}
+
+// openBot opens everything the conversation needs. The caller closes the store.
+func (c *config) openBot(env *environment, log *slog.Logger) (*bot.Bot, *bolt.DB, error) {
+	tr, err := locale.Load(locales.FS, bot.Languages)
+	if err != nil {
+		return nil, nil, err
+	}
+	know, err := c.loadKnowledge()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := bolt.Open(c.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	return bot.New(db, bot.NewLibrary(know), tr, log), db, nil
+}

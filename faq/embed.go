@@ -1,0 +1,7 @@
+// Package faq holds the knowledge base files, embedded in the binary.
+package faq
+
+import "embed"
+
+//go:embed topics.yaml */*.yaml
+var FS embed.FS

@@ -1,0 +1,129 @@
+// Package bot is the conversation core of migrantbot: events in, replies out.
+// It knows nothing of Telegram, the terminal or bbolt; adapters around it do.
+// The whole dialog (commands, buttons, steps) is in dialog.go.
+package bot
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"log/slog"
+	"time"
+)
+
+// Languages the bot speaks, in the order they are offered.
+const (
+	Kyrgyz  = "ky"
+	Russian = "ru"
+)
+
+// Languages lists every language an entry, button and message must exist in.
+var Languages = []string{Kyrgyz, Russian}
+
+// EventKind says what the user did.
+type EventKind int
+
+const (
+	EventText    EventKind = iota // a typed message
+	EventCommand                  // /command payload
+	EventButton                   // a button press with its data
+	EventOther                    // a sticker, photo, voice...: nothing the bot reads
+)
+
+// Event is one thing a user did, as a transport saw it.
+type Event struct {
+	ChatID int64
+	Kind   EventKind
+	// Text is the typed text, or the command name without the slash.
+	Text string
+	// Data is the command payload (/start osh_centre) or the button data.
+	Data string
+	// LanguageHint is the user's interface language as the transport knows it
+	// (Telegram's language_code); empty when unknown.
+	LanguageHint string
+}
+
+// Reply is one message to send. Text is in the Telegram HTML subset
+// (<b>, <i>, <a href>, everything else escaped); transports that cannot
+// show HTML turn it into plain text.
+type Reply struct {
+	ChatID  int64
+	Text    string
+	Buttons [][]Button
+}
+
+// Button is a button under a message; pressing it sends Data back as an EventButton.
+type Button struct {
+	Label string
+	Data  string
+}
+
+// Session is what the bot remembers about one chat.
+type Session struct {
+	ChatID    int64     `json:"chat_id"`
+	Lang      string    `json:"lang,omitempty"`
+	Step      string    `json:"step,omitempty"`
+	Source    string    `json:"source,omitempty"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+}
+
+// Store keeps sessions. Implementations must make SaveSession durable before returning.
+type Store interface {
+	Session(ctx context.Context, chatID int64) (s Session, found bool, err error)
+	SaveSession(ctx context.Context, s Session) error
+}
+
+// Translator gives the user-facing text of a message id in a language.
+type Translator interface {
+	Text(lang, id string, data map[string]any) string
+}
+
+// Bot runs the conversation.
+type Bot struct {
+	store   Store
+	library *Library
+	tr      Translator
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// New returns a bot over a store, the current knowledge and the locale messages.
+func New(store Store, library *Library, tr Translator, log *slog.Logger) *Bot {
+	return &Bot{store: store, library: library, tr: tr, log: log, now: time.Now}
+}
+
+// Handle answers one event. The session change is saved before Handle returns,
+// so a transport that sends the replies afterwards never reports something
+// the bot has not remembered. On an internal error the replies hold a polite
+// line for the user and the error carries the detail for the log.
+func (b *Bot) Handle(ctx context.Context, ev Event) (replies []Reply, err error) {
+	s, found, err := b.store.Session(ctx, ev.ChatID)
+	if err != nil {
+		return b.failure(ev.ChatID, ""), fmt.Errorf("load session: %w", err)
+	}
+	now := b.now()
+	if !found {
+		s = Session{ChatID: ev.ChatID, FirstSeen: now}
+	}
+	defer func() {
+		// One bad update must not take the bot down: a panic becomes an error.
+		if p := recover(); p != nil {
+			replies, err = b.failure(ev.ChatID, s.Lang), fmt.Errorf("panic handling %v event: %v", ev.Kind, p)
+		}
+	}()
+	c := &conversation{bot: b, ev: ev, s: &s, know: b.library.Current()}
+	c.handle()
+	s.LastSeen = now
+	if err := b.store.SaveSession(ctx, s); err != nil {
+		return b.failure(ev.ChatID, s.Lang), fmt.Errorf("save session: %w", err)
+	}
+	return c.replies, nil
+}
+
+func (b *Bot) failure(chatID int64, lang string) []Reply {
+	if lang == "" {
+		lang = Russian
+	}
+	return []Reply{{ChatID: chatID, Text: html.EscapeString(b.tr.Text(lang, "Failure", nil))}}
+}
