@@ -3,5 +3,5 @@ package faq
 
 import "embed"
 
-//go:embed topics.yaml */*.yaml
+//go:embed *.yaml */*.yaml
 var FS embed.FS

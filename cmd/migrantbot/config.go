@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -78,6 +79,14 @@ func (c *config) faqSource() (fs.FS, string) {
 	return os.DirFS(c.faqDir), c.faqDir
 }
 
+// faqReloadInterval is how often a FAQ directory is checked for edits.
+const faqReloadInterval = 2 * time.Second
+
+// knowledge builds the matcher of a catalogue.
+func knowledge(cat *bot.Catalog) *bot.Knowledge {
+	return &bot.Knowledge{Catalog: cat, Matcher: match.New(cat)}
+}
+
 // loadKnowledge reads the FAQ and builds its matcher.
 func (c *config) loadKnowledge() (*bot.Knowledge, error) {
 	fsys, dir := c.faqSource()
@@ -85,11 +94,12 @@ func (c *config) loadKnowledge() (*bot.Knowledge, error) {
 	if err := faq.Err(problems); err != nil {
 		return nil, errors.New(strings.Replace(err.Error(), "the FAQ", "the FAQ in "+dir, 1))
 	}
-	return &bot.Knowledge{Catalog: cat, Matcher: match.New(cat)}, nil
+	return knowledge(cat), nil
 }
 
-// openBot opens everything the conversation needs. The caller closes the store.
-func (c *config) openBot(env *environment, log *slog.Logger) (*bot.Bot, *bolt.DB, error) {
+// openBot opens everything the conversation needs and, for a FAQ directory,
+// reloads it on every edit until ctx is done. The caller closes the store.
+func (c *config) openBot(ctx context.Context, log *slog.Logger) (*bot.Bot, *bolt.DB, error) {
 	tr, err := locale.Load(locales.FS, bot.Languages)
 	if err != nil {
 		return nil, nil, err
@@ -102,5 +112,15 @@ func (c *config) openBot(env *environment, log *slog.Logger) (*bot.Bot, *bolt.DB
 	if err != nil {
 		return nil, nil, err
 	}
-	return bot.New(db, bot.NewLibrary(know), tr, log), db, nil
+	library := bot.NewLibrary(know)
+	if c.faqDir != "" {
+		fsys, dir := c.faqSource()
+		go faq.Watch(ctx, fsys, dir, faqReloadInterval,
+			func(cat *bot.Catalog) {
+				library.Set(knowledge(cat))
+				log.Info("FAQ reloaded", "dir", dir, "entries", len(cat.Entries()))
+			},
+			func(err error) { log.Error("FAQ edit rejected; the last good FAQ stays in use", "err", err) })
+	}
+	return bot.New(db, library, tr, log), db, nil
 }

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,4 +149,62 @@ func TestAskPrintsJSONLines(t *testing.T) {
 	if !strings.Contains(lines[1], `"band":"none","id":""`) {
 		t.Errorf("line 2: %s", lines[1])
 	}
+}
+
+func TestFAQExportCSVOpensInExcel(t *testing.T) {
+	out, errOut, code := runCmd(t, map[string]string{}, "", "faq", "export", "-format", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.HasPrefix(out, "\uFEFFid,topic,lang,question,alternates,answer,reviewed,sources\r\n") {
+		t.Fatalf("no byte-order mark and header: %q", out[:min(80, len(out))])
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := loadShipped(t)
+	if len(rows) != 1+2*entries {
+		t.Errorf("%d rows, want a header and %d", len(rows), 2*entries)
+	}
+	for _, r := range rows[1:] {
+		if r[2] != "ky" && r[2] != "ru" || r[3] == "" || r[5] == "" || r[6] == "" || r[7] == "" {
+			t.Errorf("incomplete row %q", r)
+		}
+	}
+}
+
+func TestFAQExportJSONOneLanguage(t *testing.T) {
+	out, _, code := runCmd(t, map[string]string{}, "", "faq", "export", "-format", "json", "-lang", "ky")
+	var records []struct {
+		ID, Lang, Question, Answer string
+		Alternates                 []string
+	}
+	if err := json.Unmarshal([]byte(out), &records); code != 0 || err != nil {
+		t.Fatalf("exit %d, %v", code, err)
+	}
+	entries, _ := loadShipped(t)
+	if len(records) != entries {
+		t.Errorf("%d records, want %d", len(records), entries)
+	}
+	for _, r := range records {
+		if r.Lang != "ky" || r.Question == "" || r.Answer == "" || len(r.Alternates) == 0 {
+			t.Errorf("record %+v", r)
+		}
+	}
+	_, errOut, code := runCmd(t, map[string]string{}, "", "faq", "export", "-format", "xls")
+	if code != 2 || !strings.Contains(errOut, "want csv or json") {
+		t.Errorf("bad format: exit %d %q", code, errOut)
+	}
+}
+
+func loadShipped(t *testing.T) (entries, topics int) {
+	out, _, code := runCmd(t, map[string]string{}, "", "faq", "check")
+	if code != 0 {
+		t.Fatalf("faq check: %s", out)
+	}
+	if _, err := fmt.Sscanf(lastLine(out), "faq: %d entries in %d topics", &entries, &topics); err != nil {
+		t.Fatalf("summary %q: %v", lastLine(out), err)
+	}
+	return entries, topics
 }

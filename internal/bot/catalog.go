@@ -13,7 +13,8 @@ type Entry struct {
 	Reviewed  time.Time
 	Sources   []Source
 	Related   []string
-	AskPerson bool // the answer offers to hand the user on to a person
+	AskPerson bool     // the answer offers to hand the user on to a person
+	Offices   []string // offices whose contact card follows the answer
 	Text      map[string]EntryText
 }
 
@@ -30,6 +31,27 @@ type Source struct {
 	URL   string
 }
 
+// Office is a place people can go to: an employment centre, the
+// representation, the embassy. A field nobody could verify stays empty, and
+// the bot says it is not confirmed: a wrong phone number is worse than none.
+type Office struct {
+	ID       string
+	Phone    string
+	Email    string
+	Website  string
+	Verified time.Time
+	Sources  []Source
+	Text     map[string]OfficeText
+}
+
+// OfficeText is an office in one language.
+type OfficeText struct {
+	Name    string
+	City    string
+	Address string
+	Hours   string
+}
+
 // Topic groups entries under one menu button.
 type Topic struct {
 	ID      string
@@ -42,14 +64,18 @@ type Catalog struct {
 	Topics  []Topic
 	entries map[string]*Entry
 	topics  map[string]*Topic
+	offices map[string]*Office
 }
 
-// NewCatalog indexes topics and entries; the FAQ loader has already checked
-// that ids are unique and references resolve.
-func NewCatalog(topics []Topic, entries []*Entry) *Catalog {
-	c := &Catalog{Topics: topics, entries: map[string]*Entry{}, topics: map[string]*Topic{}}
+// NewCatalog indexes topics, entries and offices; the FAQ loader has
+// already checked that ids are unique and references resolve.
+func NewCatalog(topics []Topic, entries []*Entry, offices []*Office) *Catalog {
+	c := &Catalog{Topics: topics, entries: map[string]*Entry{}, topics: map[string]*Topic{}, offices: map[string]*Office{}}
 	for _, e := range entries {
 		c.entries[e.ID] = e
+	}
+	for _, o := range offices {
+		c.offices[o.ID] = o
 	}
 	for i := range c.Topics {
 		c.topics[c.Topics[i].ID] = &c.Topics[i]
@@ -67,6 +93,12 @@ func (c *Catalog) Entry(id string) (*Entry, bool) {
 func (c *Catalog) Topic(id string) (*Topic, bool) {
 	t, ok := c.topics[id]
 	return t, ok
+}
+
+// Office returns the office with the id.
+func (c *Catalog) Office(id string) (*Office, bool) {
+	o, ok := c.offices[id]
+	return o, ok
 }
 
 // Entries returns every entry, sorted by id.

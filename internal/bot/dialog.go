@@ -225,6 +225,11 @@ func (c *conversation) entry(id string) {
 	var b strings.Builder
 	b.WriteString("<b>" + html.EscapeString(text.Question) + "</b>\n\n")
 	b.WriteString(text.Answer)
+	for _, id := range e.Offices {
+		if o, ok := c.know.Catalog.Office(id); ok {
+			b.WriteString("\n\n" + c.officeCard(o))
+		}
+	}
 	b.WriteString("\n\n<i>" + c.t("Reviewed", map[string]any{"Date": e.Reviewed.Format("02.01.2006")}) + "</i>")
 
 	var rows [][]Button
@@ -242,6 +247,28 @@ func (c *conversation) entry(id string) {
 		c.menuButton(),
 	})
 	c.say(b.String(), rows)
+}
+
+// officeCard shows an office's contacts, saying which are not confirmed.
+func (c *conversation) officeCard(o *Office) string {
+	text := o.Text[c.lang()]
+	var b strings.Builder
+	b.WriteString("🏢 <b>" + html.EscapeString(text.Name) + "</b>, " + html.EscapeString(text.City))
+	line := func(label, value string) {
+		if value == "" {
+			value = c.label("OfficeNotConfirmed")
+		}
+		b.WriteString("\n" + c.t(label, nil) + ": " + html.EscapeString(value))
+	}
+	line("OfficeAddress", text.Address)
+	line("OfficeHours", text.Hours)
+	line("OfficePhone", o.Phone)
+	if o.Email != "" {
+		line("OfficeEmail", o.Email)
+	}
+	line("OfficeWebsite", o.Website)
+	b.WriteString("\n<i>" + c.t("OfficeVerified", map[string]any{"Date": o.Verified.Format("02.01.2006")}) + "</i>")
+	return b.String()
 }
 
 // sources lists where an answer's facts come from; kept apart from the

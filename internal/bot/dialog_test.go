@@ -428,3 +428,19 @@ func TestPanicInOneUpdateBecomesAnError(t *testing.T) {
 	// The next update is served as usual.
 	wantContains(t, h.command("menu", ""), "О чём хотите узнать?")
 }
+
+func TestOfficeCardSaysWhatIsNotConfirmed(t *testing.T) {
+	h := newHarness(t)
+	h.command("start", "")
+	h.press("Русский")
+	got := text(h.send(bot.Event{Kind: bot.EventButton, Data: "1:entry:help.embassy"}))
+	wantContains(t, got,
+		"🏢 <b>Посольство Кыргызской Республики в Российской Федерации</b>, Москва",
+		"Адрес: не подтверждено", "Телефон: не подтверждено",
+		"Электронная почта: kgembassy.ru@mfa.gov.kg", "Сайт: https://mfa.gov.kg", "Контакты проверены")
+
+	h.command("lang", "")
+	h.press("Кыргызча")
+	got = text(h.send(bot.Event{Kind: bot.EventButton, Data: "1:entry:centres.osh"}))
+	wantContains(t, got, "Дарек: ырасталган эмес", "Телефон: ырасталган эмес")
+}

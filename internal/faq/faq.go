@@ -25,6 +25,7 @@ const (
 	minAlternates   = 5    // fewer and typed questions are missed
 	reviewMaxAge    = 6 * 30 * 24 * time.Hour
 	topicsFile      = "topics.yaml"
+	officesFile     = "offices.yaml"
 	entryFileSuffix = ".yaml"
 )
 
@@ -71,15 +72,32 @@ func Err(problems []Problem) error {
 // The catalogue is nil when any problem is an error: a FAQ is used whole or
 // not at all.
 func Load(fsys fs.FS, dir string, now time.Time) (*bot.Catalog, []Problem) {
+	p := read(fsys, dir, now)
+	if len(Errors(p.problems)) > 0 {
+		return nil, p.problems
+	}
+	return p.catalog(), p.problems
+}
+
+// parsed is everything read from the FAQ files, problems included.
+type parsed struct {
+	topics   []*parsedTopic
+	entries  []*parsedEntry
+	offices  []*parsedOffice
+	problems []Problem
+}
+
+func read(fsys fs.FS, dir string, now time.Time) *parsed {
 	l := &loader{fsys: fsys, dir: dir, now: now}
 	topics := l.topics()
+	offices := l.offices()
 	var entries []*parsedEntry
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			l.errorf(p, 0, "%v", err)
 			return nil
 		}
-		if d.IsDir() || !strings.HasSuffix(p, entryFileSuffix) || p == topicsFile {
+		if d.IsDir() || !strings.HasSuffix(p, entryFileSuffix) || p == topicsFile || p == officesFile {
 			return nil
 		}
 		if e := l.entry(p); e != nil {
@@ -90,7 +108,7 @@ func Load(fsys fs.FS, dir string, now time.Time) (*bot.Catalog, []Problem) {
 	if err != nil {
 		l.errorf(".", 0, "%v", err)
 	}
-	l.crossCheck(topics, entries)
+	l.crossCheck(topics, entries, offices)
 	sort.Slice(l.problems, func(i, j int) bool {
 		a, b := l.problems[i], l.problems[j]
 		if a.File != b.File {
@@ -98,10 +116,7 @@ func Load(fsys fs.FS, dir string, now time.Time) (*bot.Catalog, []Problem) {
 		}
 		return a.Line < b.Line
 	})
-	if len(Errors(l.problems)) > 0 {
-		return nil, l.problems
-	}
-	return build(topics, entries), l.problems
+	return &parsed{topics: topics, entries: entries, offices: offices, problems: l.problems}
 }
 
 type loader struct {
@@ -131,7 +146,14 @@ type parsedEntry struct {
 	file         string
 	idLine       int
 	relatedLines []int
+	officeLines  []int
 	phrasings    map[string][]phrasing // language -> question and alternates
+	markdown     map[string]string     // language -> the answer as staff wrote it
+}
+
+type parsedOffice struct {
+	*bot.Office
+	line int
 }
 
 type phrasing struct {
@@ -174,7 +196,62 @@ func (l *loader) topics() []*parsedTopic {
 	return topics
 }
 
-var entryFields = append([]string{"id", "reviewed", "sources", "related", "ask_person"}, bot.Languages...)
+// offices reads offices.yaml, if there is one: a list of offices whose
+// unknown fields stay empty.
+func (l *loader) offices() []*parsedOffice {
+	if _, err := fs.Stat(l.fsys, officesFile); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	root := l.parse(officesFile)
+	if root == nil {
+		return nil
+	}
+	if root.Kind != yaml.SequenceNode {
+		l.errorf(officesFile, root.Line, "offices.yaml is a list of offices (- id: ..., ky: {name: ..., city: ...}, ...)")
+		return nil
+	}
+	var offices []*parsedOffice
+	for _, n := range root.Content {
+		fields := l.fields(officesFile, n, append([]string{"id", "phone", "email", "website", "verified", "sources"}, bot.Languages...))
+		if fields == nil {
+			continue
+		}
+		o := &parsedOffice{line: n.Line, Office: &bot.Office{Text: map[string]bot.OfficeText{}}}
+		o.ID = l.text(officesFile, n, fields, "id")
+		o.Phone = l.optional(officesFile, fields, "phone", phonePattern, "a phone number like +996 312 123456")
+		o.Email = l.optional(officesFile, fields, "email", emailPattern, "an e-mail address")
+		o.Website = l.optional(officesFile, fields, "website", urlPattern, "an address starting with https:// or http://")
+		o.Verified = l.date(officesFile, n, fields, "verified")
+		o.Sources = l.sources(officesFile, n, fields)
+		for _, lang := range bot.Languages {
+			ln, ok := fields[lang]
+			if !ok {
+				l.errorf(officesFile, n.Line, "office %q: language %q is missing", o.ID, lang)
+				continue
+			}
+			lf := l.fields(officesFile, ln, []string{"name", "city", "address", "hours"})
+			if lf == nil {
+				continue
+			}
+			o.Text[lang] = bot.OfficeText{
+				Name:    l.text(officesFile, ln, lf, "name"),
+				City:    l.text(officesFile, ln, lf, "city"),
+				Address: l.optional(officesFile, lf, "address", nil, ""),
+				Hours:   l.optional(officesFile, lf, "hours", nil, ""),
+			}
+		}
+		offices = append(offices, o)
+	}
+	return offices
+}
+
+var (
+	phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 ()-]{2,20}$`)
+	emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[a-z]{2,}$`)
+	urlPattern   = regexp.MustCompile(`^https?://\S+$`)
+)
+
+var entryFields = append([]string{"id", "reviewed", "sources", "related", "ask_person", "offices"}, bot.Languages...)
 
 func (l *loader) entry(file string) *parsedEntry {
 	parts := strings.Split(file, "/")
@@ -190,7 +267,8 @@ func (l *loader) entry(file string) *parsedEntry {
 	if fields == nil {
 		return nil
 	}
-	e := &parsedEntry{Entry: &bot.Entry{Topic: parts[0], Text: map[string]bot.EntryText{}}, file: file, phrasings: map[string][]phrasing{}}
+	e := &parsedEntry{Entry: &bot.Entry{Topic: parts[0], Text: map[string]bot.EntryText{}}, file: file,
+		phrasings: map[string][]phrasing{}, markdown: map[string]string{}}
 	e.ID = l.text(file, root, fields, "id")
 	e.idLine = root.Line
 	if n, ok := fields["id"]; ok {
@@ -200,42 +278,13 @@ func (l *loader) entry(file string) *parsedEntry {
 		l.errorf(file, e.idLine, "id %q does not match the file name: want %q", e.ID, want)
 	}
 
-	if reviewed := l.text(file, root, fields, "reviewed"); reviewed != "" {
-		t, err := time.Parse("2006-01-02", reviewed)
-		switch {
-		case err != nil:
-			l.errorf(file, fields["reviewed"].Line, "reviewed %q is not a date like 2026-11-01", reviewed)
-		case t.After(l.now):
-			l.errorf(file, fields["reviewed"].Line, "reviewed %s is in the future", reviewed)
-		case l.now.Sub(t) > reviewMaxAge:
-			l.warnf(file, fields["reviewed"].Line, "reviewed %s is more than 6 months ago: check the facts again", reviewed)
-		}
-		e.Reviewed = t
-	}
-
-	if n, ok := fields["sources"]; !ok || n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		l.errorf(file, root.Line, "no sources: list where the facts come from (- title: ..., url: ...)")
-	} else {
-		for _, s := range n.Content {
-			sf := l.fields(file, s, []string{"title", "url"})
-			if sf == nil {
-				continue
-			}
-			// A source may lack a url (a printed article, a page whose address
-			// is not known in full), never a title.
-			src := bot.Source{Title: l.text(file, s, sf, "title")}
-			if u, ok := sf["url"]; ok {
-				src.URL = strings.TrimSpace(u.Value)
-				if !strings.HasPrefix(src.URL, "https://") && !strings.HasPrefix(src.URL, "http://") {
-					l.errorf(file, u.Line, "source url %q must start with https:// or http://", src.URL)
-				}
-			}
-			e.Sources = append(e.Sources, src)
-		}
-	}
-
+	e.Reviewed = l.date(file, root, fields, "reviewed")
+	e.Sources = l.sources(file, root, fields)
 	if n, ok := fields["related"]; ok {
 		e.Related, e.relatedLines = l.strings(file, n)
+	}
+	if n, ok := fields["offices"]; ok {
+		e.Offices, e.officeLines = l.strings(file, n)
 	}
 	if n, ok := fields["ask_person"]; ok {
 		if err := n.Decode(&e.AskPerson); err != nil {
@@ -283,6 +332,7 @@ func (l *loader) language(file, lang string, n *yaml.Node, e *parsedEntry) bot.E
 	if md == "" {
 		return t
 	}
+	e.markdown[lang] = md
 	a := fields["answer"]
 	first := a.Line
 	if a.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
@@ -304,7 +354,14 @@ func (l *loader) language(file, lang string, n *yaml.Node, e *parsedEntry) bot.E
 
 // crossCheck finds what no single file shows: duplicate ids, references to
 // entries that do not exist, topics without a folder and the other way round.
-func (l *loader) crossCheck(topics []*parsedTopic, entries []*parsedEntry) {
+func (l *loader) crossCheck(topics []*parsedTopic, entries []*parsedEntry, offices []*parsedOffice) {
+	officeIDs := map[string]bool{}
+	for _, o := range offices {
+		if officeIDs[o.ID] {
+			l.errorf(officesFile, o.line, "office %q is listed twice", o.ID)
+		}
+		officeIDs[o.ID] = true
+	}
 	byID := map[string]*parsedEntry{}
 	for _, e := range entries {
 		if e.ID == "" {
@@ -337,6 +394,11 @@ func (l *loader) crossCheck(topics []*parsedTopic, entries []*parsedEntry) {
 				l.errorf(e.file, e.relatedLines[i], "related entry %q does not exist", id)
 			}
 		}
+		for i, id := range e.Offices {
+			if !officeIDs[id] {
+				l.errorf(e.file, e.officeLines[i], "office %q is not in offices.yaml", id)
+			}
+		}
 		for _, lang := range bot.Languages {
 			for _, p := range e.phrasings[lang] {
 				key := lang + "\x00" + strings.ToLower(strings.Join(strings.Fields(p.text), " "))
@@ -349,17 +411,17 @@ func (l *loader) crossCheck(topics []*parsedTopic, entries []*parsedEntry) {
 	}
 }
 
-// build makes the catalogue: each topic lists the entries topics.yaml names,
-// in that order, then the other entries of its folder by id.
-func build(topics []*parsedTopic, entries []*parsedEntry) *bot.Catalog {
+// catalog makes the catalogue: each topic lists the entries topics.yaml
+// names, in that order, then the other entries of its folder by id.
+func (p *parsed) catalog() *bot.Catalog {
 	var all []*bot.Entry
 	byTopic := map[string][]string{}
-	for _, e := range entries {
+	for _, e := range p.entries {
 		all = append(all, e.Entry)
 		byTopic[e.Topic] = append(byTopic[e.Topic], e.ID)
 	}
 	var ts []bot.Topic
-	for _, t := range topics {
+	for _, t := range p.topics {
 		t.Entries = slices.Clone(t.explicitIDs)
 		rest := byTopic[t.ID]
 		sort.Strings(rest)
@@ -370,7 +432,11 @@ func build(topics []*parsedTopic, entries []*parsedEntry) *bot.Catalog {
 		}
 		ts = append(ts, t.Topic)
 	}
-	return bot.NewCatalog(ts, all)
+	var offices []*bot.Office
+	for _, o := range p.offices {
+		offices = append(offices, o.Office)
+	}
+	return bot.NewCatalog(ts, all, offices)
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
@@ -439,6 +505,66 @@ func (l *loader) text(file string, parent *yaml.Node, fields map[string]*yaml.No
 		l.errorf(file, n.Line, "%s is empty", key)
 	}
 	return s
+}
+
+// optional is a text field that may be missing or empty; when pattern is
+// given, a value must match it.
+func (l *loader) optional(file string, fields map[string]*yaml.Node, key string, pattern *regexp.Regexp, want string) string {
+	n, ok := fields[key]
+	if !ok {
+		return ""
+	}
+	if n.Kind != yaml.ScalarNode {
+		l.errorf(file, n.Line, "%s must be text, found %s", key, describe(n))
+		return ""
+	}
+	s := strings.TrimSpace(n.Value)
+	if s != "" && pattern != nil && !pattern.MatchString(s) {
+		l.errorf(file, n.Line, "%s %q must be %s (leave it empty when it is not known)", key, s, want)
+	}
+	return s
+}
+
+// date is a required YYYY-MM-DD date that says when a person checked the
+// facts: never in the future, and a warning when it is old.
+func (l *loader) date(file string, parent *yaml.Node, fields map[string]*yaml.Node, key string) time.Time {
+	s := l.text(file, parent, fields, key)
+	if s == "" {
+		return time.Time{}
+	}
+	line := fields[key].Line
+	t, err := time.Parse("2006-01-02", s)
+	switch {
+	case err != nil:
+		l.errorf(file, line, "%s %q is not a date like 2026-11-01", key, s)
+	case t.After(l.now):
+		l.errorf(file, line, "%s %s is in the future", key, s)
+	case l.now.Sub(t) > reviewMaxAge:
+		l.warnf(file, line, "%s %s is more than 6 months ago: check the facts again", key, s)
+	}
+	return t
+}
+
+// sources reads the list of where facts come from. A source may lack a url
+// (a printed article, a page whose address is not known in full), never a
+// title.
+func (l *loader) sources(file string, parent *yaml.Node, fields map[string]*yaml.Node) []bot.Source {
+	n, ok := fields["sources"]
+	if !ok || n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		l.errorf(file, parent.Line, "no sources: list where the facts come from (- title: ..., url: ...)")
+		return nil
+	}
+	var list []bot.Source
+	for _, s := range n.Content {
+		sf := l.fields(file, s, []string{"title", "url"})
+		if sf == nil {
+			continue
+		}
+		src := bot.Source{Title: l.text(file, s, sf, "title")}
+		src.URL = l.optional(file, sf, "url", urlPattern, "an address starting with https:// or http://")
+		list = append(list, src)
+	}
+	return list
 }
 
 // strings reads a list of texts and the line of each.

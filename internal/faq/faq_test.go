@@ -59,8 +59,16 @@ func load(files map[string]string) (*bot.Catalog, []faq.Problem) {
 	return faq.Load(fsys, "faq", today)
 }
 
+const offices = `- id: centre
+  phone: "+996 312 000000"
+  verified: 2026-11-01
+  sources: [{title: Приказ}]
+  ky: {name: Борбор, city: Бишкек, address: ""}
+  ru: {name: Центр, city: Бишкек, address: ""}
+`
+
 func valid() map[string]string {
-	return map[string]string{"topics.yaml": topics, "stay/a.yaml": entry, "stay/b.yaml": other}
+	return map[string]string{"topics.yaml": topics, "offices.yaml": offices, "stay/a.yaml": entry, "stay/b.yaml": other}
 }
 
 func TestValidFAQLoads(t *testing.T) {
@@ -77,6 +85,10 @@ func TestValidFAQLoads(t *testing.T) {
 	}
 	if e.Topic != "stay" || e.Reviewed.Format("2006-01-02") != "2026-11-01" || len(e.Sources) != 1 || e.Related[0] != "stay.b" {
 		t.Errorf("entry = %+v", e)
+	}
+	o, ok := cat.Office("centre")
+	if !ok || o.Phone != "+996 312 000000" || o.Text["ru"].Name != "Центр" || o.Text["ky"].Address != "" || o.Website != "" {
+		t.Errorf("office = %+v", o)
 	}
 	if got := cat.Topics[0].Entries; strings.Join(got, ",") != "stay.a,stay.b" {
 		t.Errorf("topic order %v: listed first, then the rest", got)
@@ -106,7 +118,7 @@ func TestEachCheckReportsFileAndLine(t *testing.T) {
 		{"source without title", "stay/a.yaml", strings.Replace(entry, "  - title: Закон\n    url:", "  - url:", 1),
 			"faq/stay/a.yaml:4: title is missing", false},
 		{"bad source url", "stay/a.yaml", strings.Replace(entry, "https://example.org/law", "example.org/law", 1),
-			`faq/stay/a.yaml:5: source url "example.org/law" must start with https://`, false},
+			`faq/stay/a.yaml:5: url "example.org/law" must be an address starting with https://`, false},
 		{"answer too long", "stay/a.yaml", strings.Replace(entry, "**Да.** Нужна.", strings.Repeat("Да. ", 1100), 1),
 			"faq/stay/a.yaml:15: ru: answer is 4399 characters once rendered; Telegram allows 4096", false},
 		{"unsupported markup", "stay/a.yaml", strings.Replace(entry, "**Да.** Нужна.", "**Да.**\n    # Заголовок", 1),
@@ -123,6 +135,14 @@ func TestEachCheckReportsFileAndLine(t *testing.T) {
 			`faq/topics.yaml:4: topic "stay" lists entry "stay.gone", which does not exist`, false},
 		{"folder not a topic", "misc/c.yaml", strings.Replace(other, "stay.b", "misc.c", 1),
 			`faq/misc/c.yaml:1: folder "misc" is not a topic in topics.yaml`, false},
+		{"office does not exist", "stay/a.yaml", strings.Replace(entry, "related: [stay.b]", "related: [stay.b]\noffices: [nowhere]", 1),
+			`faq/stay/a.yaml:7: office "nowhere" is not in offices.yaml`, false},
+		{"office phone is not a number", "offices.yaml", strings.Replace(offices, "+996 312 000000", "ask at the door", 1),
+			`faq/offices.yaml:2: phone "ask at the door" must be a phone number`, false},
+		{"office without a language", "offices.yaml", strings.Replace(offices, "  ru: {name: Центр, city: Бишкек, address: \"\"}\n", "", 1),
+			`faq/offices.yaml:1: office "centre": language "ru" is missing`, false},
+		{"office without a name", "offices.yaml", strings.Replace(offices, "name: Борбор, ", "", 1),
+			`faq/offices.yaml:5: name is missing`, false},
 		{"old review", "stay/a.yaml", strings.Replace(entry, "2026-11-01", "2026-01-15", 1),
 			"faq/stay/a.yaml:2: warning: reviewed 2026-01-15 is more than 6 months ago", true},
 		{"few alternates", "stay/a.yaml", strings.Replace(entry, "[один, два, три, четыре, пять]", "[один, два]", 1),
