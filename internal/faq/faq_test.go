@@ -185,10 +185,28 @@ func TestDuplicateIDNamesBothFiles(t *testing.T) {
 	t.Errorf("want %q in %v", want, problems)
 }
 
+// required are the entries the knowledge base must have, in both languages.
+var required = strings.Fields(`
+	stay.registration stay.period stay.patent stay.contract stay.job-loss stay.medical
+	stay.insurance stay.family stay.tax stay.pension stay.diploma stay.entry-ban
+	stay.controlled stay.documents stay.lost-passport
+	centres.bishkek centres.osh centres.services centres.vacancies centres.free centres.documents
+	office.about office.contacts office.rights office.legal-status office.jobs office.return
+	office.appointment office.diaspora
+	help.emergency help.embassy help.operator`)
+
 func TestShippedFAQHasNoErrors(t *testing.T) {
 	cat, problems := faq.Load(faqfiles.FS, "faq", today)
 	if err := faq.Err(problems); err != nil {
 		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("warning in the shipped FAQ: %s", p)
+	}
+	for _, id := range required {
+		if _, ok := cat.Entry(id); !ok {
+			t.Errorf("required entry %s is missing", id)
+		}
 	}
 	for _, e := range cat.Entries() {
 		for _, lang := range bot.Languages {

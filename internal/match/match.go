@@ -18,8 +18,9 @@ import (
 // Confidence bands, calibrated by hand on the shipped FAQ.
 const (
 	answerScore  = 0.6  // at or above: answer
-	answerMargin = 0.08 // ...and ahead of the next entry by this much
+	answerMargin = 0.05 // ...and ahead of the next entry by this much
 	suggestScore = 0.3  // at or above: "did you mean"
+	secondWeight = 0.15 // share of an entry's second-best phrasing added to its best
 )
 
 // stemRunes is how much of a word is kept: enough to tell words apart,
@@ -76,25 +77,31 @@ func (ix *Index) Match(question string) bot.Match {
 		weight[s] = ix.idf(s)
 		total += weight[s]
 	}
-	best := map[string]float64{}
+	best, second := map[string]float64{}, map[string]float64{}
 	for _, d := range ix.docs {
 		var covered float64
-		var matched int
 		for _, s := range query {
 			if d.stems[s] {
 				covered += weight[s]
-				matched++
 			}
 		}
-		if matched == 0 {
+		if covered == 0 {
 			continue
 		}
-		score := 0.8*covered/total + 0.2*float64(matched)/float64(len(d.stems))
-		if score > best[d.entry] {
-			best[d.entry] = score
+		// Mostly how much of the question the phrasing explains; a little of
+		// how much of the phrasing the question explains, so that of two
+		// phrasings the one with fewer rare extra words wins.
+		score := 0.8*covered/total + 0.2*covered/ix.weight(d)
+		switch {
+		case score > best[d.entry]:
+			best[d.entry], second[d.entry] = score, best[d.entry]
+		case score > second[d.entry]:
+			second[d.entry] = score
 		}
 	}
 	for id, score := range best {
+		// A second phrasing of the same entry that also fits is corroboration.
+		score = math.Min(1, score+secondWeight*second[id])
 		m.Hits = append(m.Hits, bot.Hit{ID: id, Score: math.Round(score*1000) / 1000})
 	}
 	sort.Slice(m.Hits, func(i, j int) bool {
@@ -115,6 +122,15 @@ func band(hits []bot.Hit) bot.Band {
 		return bot.BandAnswer
 	}
 	return bot.BandSuggest
+}
+
+// weight is the total IDF of a document's stems.
+func (ix *Index) weight(d document) float64 {
+	var w float64
+	for s := range d.stems {
+		w += ix.idf(s)
+	}
+	return w
 }
 
 // idf weighs a stem by how rare it is; a stem no document has weighs most,
