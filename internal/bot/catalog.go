@@ -143,9 +143,10 @@ type Hit struct {
 	Score float64
 }
 
-// Matcher ranks the entries of one catalogue for a typed question.
+// Matcher ranks the entries of one catalogue for a typed question; lang is
+// the user's language, for when the question's own language is unclear.
 type Matcher interface {
-	Match(question string) Match
+	Match(question, lang string) Match
 }
 
 // Knowledge is a catalogue together with the matcher built from it.

@@ -130,7 +130,7 @@ func (c *conversation) text() {
 	if utf8.RuneCountInString(text) > maxQuestionRunes {
 		text = string([]rune(text)[:maxQuestionRunes])
 	}
-	m := c.know.Matcher.Match(text)
+	m := c.know.Matcher.Match(text, c.s.Lang)
 	if c.s.Lang == "" {
 		// Someone who types before choosing a language is answered in the
 		// language they typed in; /lang changes it.

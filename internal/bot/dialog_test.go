@@ -413,7 +413,7 @@ func TestStoreFailureGivesAPoliteLine(t *testing.T) {
 
 type panickingMatcher struct{}
 
-func (panickingMatcher) Match(string) bot.Match { panic("index out of range") }
+func (panickingMatcher) Match(string, string) bot.Match { panic("index out of range") }
 
 func TestPanicInOneUpdateBecomesAnError(t *testing.T) {
 	h := newHarness(t)

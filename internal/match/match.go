@@ -1,108 +1,340 @@
-// Package match ranks FAQ entries for a typed question.
+// Package match ranks FAQ entries for a question typed in Kyrgyz or Russian,
+// in Cyrillic or Latin letters, with typos, word forms and filler.
 //
-// Each question and alternate phrasing of the catalogue is a document of word
-// stems; a query scores against a document by the share of its own weight
-// (IDF) that the document covers, blended with the share of the document it
-// covers. An entry scores as its best phrasing.
+// Every question and alternate phrasing of the catalogue is a document of
+// words, and so is every answer's text, as weaker evidence. A word of the
+// question finds the vocabulary words it may stand for through match keys,
+// each with a similarity: the same word (1), the same Russian Snowball or
+// Kyrgyz suffix-stripped stem (0.9), the same first five letters (0.75), the
+// same consonants (a vowel typo) or one letter apart (0.7), the same first
+// four letters (0.55). Words weigh by IDF; a word the FAQ does not know
+// weighs most, so that questions about something else explain little of
+// themselves. An entry scores by how much of the question its best phrasing
+// explains (and how much of that phrasing the question explains), how much
+// all its phrasings explain together, and a little by its answer's text.
+// Latin words are read as Cyrillic, trying the readings of ambiguous letters
+// and keeping the one the vocabulary knows best.
+//
+// Why no character n-gram vectors, which the design notes suggest: the
+// prefix, skeleton and one-letter keys catch the same typos and word forms
+// per word, cost one map lookup each, and keep every match explainable.
 package match
 
 import (
 	"math"
 	"sort"
 	"strings"
-	"unicode"
+	"unicode/utf8"
 
 	"migrantbot/internal/bot"
 )
 
-// Confidence bands, calibrated by hand on the shipped FAQ.
+// Confidence bands and scoring weights, calibrated on testdata/eval.tsv.
+// This is the one place they are set.
 const (
-	answerScore  = 0.6  // at or above: answer
+	answerScore  = 0.55 // at or above: answer
 	answerMargin = 0.05 // ...and ahead of the next entry by this much
-	suggestScore = 0.3  // at or above: "did you mean"
-	secondWeight = 0.15 // share of an entry's second-best phrasing added to its best
+	suggestScore = 0.40 // at or above: "did you mean"
+
+	questionShare = 0.8 // of a phrasing's score: how much of the question it explains
+	unionShare    = 0.5 // of an entry's score: how much of the question all its phrasings explain together
+	answerWeight  = 0.1 // added: how much of the question the answer's text explains
 )
 
-// stemRunes is how much of a word is kept: enough to tell words apart,
-// short enough that Russian and Kyrgyz endings fall away (регистрации → регис).
-const stemRunes = 5
+// Similarity of a question word to a vocabulary word, by the key they share.
+const (
+	simWord     = 1.0
+	simStem     = 0.9
+	simPrefix   = 0.75
+	simSkeleton = 0.7
+	simTypo     = 0.7
+	simShort    = 0.55 // the first four letters: a Kyrgyz ending on a vowel stem (акча-м-ды)
+)
 
-type document struct {
-	entry string
-	lang  string
-	stems map[string]bool
+// Key kinds, so that a stem never meets a skeleton that happens to be spelled alike.
+const (
+	keyWord     = "w"
+	keyRuStem   = "r"
+	keyKyStem   = "k"
+	keyPrefix   = "p"
+	keyShort    = "q"
+	keySkeleton = "s"
+	keyDeletion = "d"
+)
+
+var keySimilarity = map[string]float64{
+	keyWord: simWord, keyRuStem: simStem, keyKyStem: simStem,
+	keyPrefix: simPrefix, keyShort: simShort, keySkeleton: simSkeleton, keyDeletion: simTypo,
 }
 
-// Index is a matcher over one catalogue; it is read-only once built.
+// maxQueryWords bounds the work one question can cause.
+const maxQueryWords = 40
+
+type word struct {
+	text   string
+	idf    float64
+	byLang map[string]int // language -> documents that use the word
+	docs   []int32
+}
+
+type document struct {
+	entry  int32
+	answer bool // the answer's text: weaker evidence than a phrasing
+	words  []int32
+	weight float64 // sum of its words' IDF
+}
+
+// Index is a matcher over one catalogue; it is read-only once built and
+// safe for concurrent use.
 type Index struct {
-	docs []document
-	df   map[string]int            // stem -> documents containing it
-	lang map[string]map[string]int // stem -> language -> documents
+	entries []string
+	words   []word
+	wordID  map[string]int32
+	keys    map[string][]int32 // kind+key -> vocabulary words
+	docs    []document
+	maxIDF  float64
 }
 
 // New indexes every question and alternate phrasing of the catalogue.
 func New(c *bot.Catalog) *Index {
-	ix := &Index{df: map[string]int{}, lang: map[string]map[string]int{}}
+	ix := &Index{wordID: map[string]int32{}, keys: map[string][]int32{}}
 	for _, e := range c.Entries() {
-		for lang, t := range e.Text {
+		entry := int32(len(ix.entries))
+		ix.entries = append(ix.entries, e.ID)
+		for _, lang := range bot.Languages {
+			t := e.Text[lang]
 			for _, p := range append([]string{t.Question}, t.Also...) {
-				d := document{entry: e.ID, lang: lang, stems: map[string]bool{}}
-				for _, s := range stems(p) {
-					d.stems[s] = true
-				}
-				for s := range d.stems {
-					ix.df[s]++
-					if ix.lang[s] == nil {
-						ix.lang[s] = map[string]int{}
-					}
-					ix.lang[s][lang]++
-				}
-				ix.docs = append(ix.docs, d)
+				ix.addDocument(entry, lang, p, false)
 			}
+			ix.addDocument(entry, lang, answerText(t.Answer), true)
+		}
+	}
+	n := float64(len(ix.docs))
+	ix.maxIDF = math.Log(1 + (n+1)/0.5)
+	for i := range ix.words {
+		ix.words[i].idf = math.Log(1 + (n+1)/(float64(len(ix.words[i].docs))+0.5))
+	}
+	for i := range ix.docs {
+		for _, w := range ix.docs[i].words {
+			ix.docs[i].weight += ix.words[w].idf
 		}
 	}
 	return ix
 }
 
-// Match ranks the entries for a question.
-func (ix *Index) Match(question string) bot.Match {
-	query := unique(stems(question))
-	m := bot.Match{Lang: ix.detect(question, query)}
-	if len(query) == 0 {
-		return m
-	}
-	weight := map[string]float64{}
-	var total float64
-	for _, s := range query {
-		weight[s] = ix.idf(s)
-		total += weight[s]
-	}
-	best, second := map[string]float64{}, map[string]float64{}
-	for _, d := range ix.docs {
-		var covered float64
-		for _, s := range query {
-			if d.stems[s] {
-				covered += weight[s]
-			}
-		}
-		if covered == 0 {
+func (ix *Index) addDocument(entry int32, lang, text string, answer bool) {
+	id := int32(len(ix.docs))
+	d := document{entry: entry, answer: answer}
+	seen := map[int32]bool{}
+	for _, w := range content(ix.read(text, nil)) {
+		wid := ix.vocabulary(w)
+		if seen[wid] {
 			continue
 		}
-		// Mostly how much of the question the phrasing explains; a little of
-		// how much of the phrasing the question explains, so that of two
-		// phrasings the one with fewer rare extra words wins.
-		score := 0.8*covered/total + 0.2*covered/ix.weight(d)
-		switch {
-		case score > best[d.entry]:
-			best[d.entry], second[d.entry] = score, best[d.entry]
-		case score > second[d.entry]:
-			second[d.entry] = score
+		seen[wid] = true
+		d.words = append(d.words, wid)
+		ix.words[wid].docs = append(ix.words[wid].docs, id)
+		ix.words[wid].byLang[lang]++
+	}
+	ix.docs = append(ix.docs, d)
+}
+
+// vocabulary returns the id of a word, adding it and its keys when new.
+func (ix *Index) vocabulary(w string) int32 {
+	if id, ok := ix.wordID[w]; ok {
+		return id
+	}
+	id := int32(len(ix.words))
+	ix.words = append(ix.words, word{text: w, byLang: map[string]int{}})
+	ix.wordID[w] = id
+	for _, k := range matchKeys(w, true) {
+		ix.keys[k] = append(ix.keys[k], id)
+	}
+	return id
+}
+
+// matchKeys are the keys under which a word is found. A vocabulary word is
+// indexed under its deletions; a question word looks itself and its
+// deletions up, so that one letter wrong, missing or extra still matches.
+func matchKeys(w string, indexing bool) []string {
+	keys := []string{keyWord + w}
+	n := utf8.RuneCountInString(w)
+	if n < 3 {
+		return keys
+	}
+	keys = append(keys, keyRuStem+russianStem(w), keyKyStem+kyrgyzStem(w))
+	if n >= 5 {
+		keys = append(keys, keyPrefix+prefix(w, 5))
+	}
+	if n >= 4 {
+		keys = append(keys, keyShort+prefix(w, 4))
+	}
+	if sk := skeleton(russianStem(w)); utf8.RuneCountInString(sk) >= 4 { // fewer consonants match too much
+		keys = append(keys, keySkeleton+sk)
+	}
+	if n >= 5 {
+		if indexing {
+			keys = append(keys, keyDeletion+w)
+		}
+		for _, d := range deletions(w) {
+			keys = append(keys, keyDeletion+d)
 		}
 	}
-	for id, score := range best {
-		// A second phrasing of the same entry that also fits is corroboration.
-		score = math.Min(1, score+secondWeight*second[id])
-		m.Hits = append(m.Hits, bot.Hit{ID: id, Score: math.Round(score*1000) / 1000})
+	return keys
+}
+
+// candidate is a vocabulary word a question word may stand for.
+type candidate struct {
+	word int32
+	sim  float64
+}
+
+// candidates finds the vocabulary words a folded question word may stand for,
+// each with its best similarity.
+func (ix *Index) candidates(w string) []candidate {
+	best := map[int32]float64{}
+	for _, k := range matchKeys(w, false) {
+		sim := keySimilarity[k[:1]]
+		for _, id := range ix.keys[k] {
+			if sim > best[id] {
+				best[id] = sim
+			}
+		}
+	}
+	out := make([]candidate, 0, len(best))
+	for id, sim := range best {
+		out = append(out, candidate{id, sim})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].sim != out[j].sim {
+			return out[i].sim > out[j].sim
+		}
+		return out[i].word < out[j].word
+	})
+	return out
+}
+
+// read folds text into words; a Latin word is read as the Cyrillic word the
+// vocabulary knows best (or, while indexing, as its first reading).
+func (ix *Index) read(text string, cands map[string][]candidate) []string {
+	var out []string
+	for _, w := range words(text) {
+		if isLatin(w) {
+			w = ix.bestReading(w, cands)
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// content drops the filler from words.
+func content(words []string) []string {
+	var out []string
+	for _, w := range words {
+		if !russianStopWords[w] && !kyrgyzStopWords[w] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func (ix *Index) bestReading(latin string, cands map[string][]candidate) string {
+	options := readings(latin)
+	if cands == nil {
+		return options[0]
+	}
+	best, bestSim := options[0], -1.0
+	for _, r := range options {
+		c := ix.candidates(r)
+		cands[r] = c
+		if len(c) > 0 && c[0].sim > bestSim {
+			best, bestSim = r, c[0].sim
+		}
+	}
+	return best
+}
+
+// Match ranks the entries for a question; lang, the language the user
+// chose, decides when the question's own language is unclear.
+func (ix *Index) Match(question, lang string) bot.Match {
+	cands := map[string][]candidate{}
+	all := ix.read(question, cands)
+	if len(all) > maxQueryWords {
+		all = all[:maxQueryWords]
+	}
+	query := unique(content(all))
+	m := bot.Match{Lang: lang}
+	if len(query) == 0 {
+		m.Lang = ix.detect(question, all, nil, nil, lang)
+		return m
+	}
+
+	type score struct{ question, own float64 }
+	scores := map[int32]*score{}  // phrasing -> how well it fits
+	union := map[int32]float64{}  // entry -> the question's weight all its phrasings explain
+	answer := map[int32]float64{} // entry -> the question's weight its answer explains
+	var total float64
+	perWord := make([][]candidate, len(query))
+	anchored := false // some word matches at least as closely as a typo
+	for i, w := range query {
+		c, ok := cands[w]
+		if !ok {
+			c = ix.candidates(w)
+		}
+		perWord[i] = c
+		anchored = anchored || len(c) > 0 && c[0].sim >= simTypo
+		// A word the vocabulary does not know weighs most, so that a question
+		// about something else explains little of itself in any phrasing; a
+		// word matched only loosely keeps part of that weight.
+		weight := ix.maxIDF
+		if len(c) > 0 {
+			weight = c[0].sim*ix.words[c[0].word].idf + (1-c[0].sim)*ix.maxIDF
+		}
+		total += weight
+		best := map[int32]candidate{} // document -> best matching word in it
+		for _, cand := range c {
+			for _, d := range ix.words[cand.word].docs {
+				if cand.sim > best[d].sim {
+					best[d] = cand
+				}
+			}
+		}
+		entryBest, answerBest := map[int32]float64{}, map[int32]float64{}
+		for d, cand := range best {
+			e := ix.docs[d].entry
+			if ix.docs[d].answer {
+				answerBest[e] = math.Max(answerBest[e], cand.sim)
+				continue
+			}
+			entryBest[e] = math.Max(entryBest[e], cand.sim)
+			s := scores[d]
+			if s == nil {
+				s = &score{}
+				scores[d] = s
+			}
+			s.question += weight * cand.sim
+			s.own += ix.words[cand.word].idf * cand.sim
+		}
+		for e, sim := range entryBest {
+			union[e] += weight * sim
+		}
+		for e, sim := range answerBest {
+			answer[e] += weight * sim
+		}
+	}
+	m.Lang = ix.detect(question, all, query, perWord, lang)
+
+	best := map[int32]float64{} // entry -> its best phrasing's score
+	for d, s := range scores {
+		doc := ix.docs[d]
+		v := questionShare*s.question/total + (1-questionShare)*math.Min(1, s.own/doc.weight)
+		best[doc.entry] = math.Max(best[doc.entry], v)
+	}
+	for e, v := range best {
+		// Divided by the most it can be, so that scores stay between 0 and 1
+		// without clipping: clipped scores would tie.
+		v = ((1-unionShare)*v + unionShare*union[e]/total + answerWeight*answer[e]/total) / (1 + answerWeight)
+		m.Hits = append(m.Hits, bot.Hit{ID: ix.entries[e], Score: math.Round(v*1000) / 1000})
 	}
 	sort.Slice(m.Hits, func(i, j int) bool {
 		if m.Hits[i].Score != m.Hits[j].Score {
@@ -111,7 +343,30 @@ func (ix *Index) Match(question string) bot.Match {
 		return m.Hits[i].ID < m.Hits[j].ID
 	})
 	m.Band = band(m.Hits)
+	if !anchored {
+		// Only loose matches (погода ~ поговорить): the FAQ does not know
+		// what the question is about, whatever the score.
+		m.Band = bot.BandNone
+	}
 	return m
+}
+
+// answerText is an answer's words without its HTML tags.
+func answerText(html string) string {
+	var b strings.Builder
+	inTag := false
+	for _, r := range html {
+		switch {
+		case r == '<':
+			inTag = true
+		case r == '>':
+			inTag = false
+			b.WriteByte(' ')
+		case !inTag:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 func band(hits []bot.Hit) bot.Band {
@@ -124,77 +379,52 @@ func band(hits []bot.Hit) bot.Band {
 	return bot.BandSuggest
 }
 
-// weight is the total IDF of a document's stems.
-func (ix *Index) weight(d document) float64 {
-	var w float64
-	for s := range d.stems {
-		w += ix.idf(s)
-	}
-	return w
-}
-
-// idf weighs a stem by how rare it is; a stem no document has weighs most,
-// so that a question about something else scores low everywhere.
-func (ix *Index) idf(stem string) float64 {
-	n := float64(len(ix.docs))
-	return math.Log(1 + (n+1)/(float64(ix.df[stem])+0.5))
-}
-
-// detect says which language a question is in: Kyrgyz letters decide at
-// once; otherwise the language whose phrasings share more of its words.
-func (ix *Index) detect(question string, query []string) string {
-	if strings.ContainsAny(strings.ToLower(question), "ңөү") {
+// detect says which language a question is in. Kyrgyz letters decide at
+// once; otherwise filler words and Kyrgyz endings vote, and each content word
+// votes for the languages of the phrasings that use the vocabulary word it
+// stands for. A tie goes to the user's language.
+func (ix *Index) detect(question string, all, query []string, perWord [][]candidate, lang string) string {
+	if strings.ContainsAny(strings.ToLower(question), "ңөүҢӨҮ") {
 		return bot.Kyrgyz
 	}
 	votes := map[string]float64{}
-	for _, s := range query {
-		for lang, n := range ix.lang[s] {
-			votes[lang] += float64(n) / float64(ix.df[s]) * ix.idf(s)
+	for _, w := range all {
+		switch {
+		case kyrgyzStopWords[w] && !russianStopWords[w], looksKyrgyz(w):
+			votes[bot.Kyrgyz]++
+		case russianStopWords[w] && !kyrgyzStopWords[w]:
+			votes[bot.Russian]++
 		}
 	}
-	if votes[bot.Kyrgyz] > votes[bot.Russian] {
+	for i := range query {
+		if len(perWord[i]) == 0 {
+			continue
+		}
+		c := ix.words[perWord[i][0].word]
+		total := float64(c.byLang[bot.Kyrgyz] + c.byLang[bot.Russian])
+		for l, n := range c.byLang {
+			votes[l] += float64(n) / total
+		}
+	}
+	switch {
+	case votes[bot.Kyrgyz] > votes[bot.Russian]:
 		return bot.Kyrgyz
+	case votes[bot.Russian] > votes[bot.Kyrgyz]:
+		return bot.Russian
+	case lang != "":
+		return lang
 	}
 	return bot.Russian
 }
 
-// stems splits text into words, drops filler and keeps the start of each word.
-func stems(text string) []string {
-	var out []string
-	for _, w := range words(text) {
-		if stopWords[w] {
-			continue
+// looksKyrgyz tells Kyrgyz words by endings Russian does not have.
+func looksKyrgyz(w string) bool {
+	for _, end := range []string{"пи", "бы", "пы", "бу", "мын", "сыз", "ынча", "ыш", "уу", "оо", "дагы", "деги", "тогу", "догу"} {
+		if strings.HasSuffix(w, end) && utf8.RuneCountInString(w) > len([]rune(end))+2 {
+			return true
 		}
-		r := []rune(w)
-		if len(r) > stemRunes {
-			r = r[:stemRunes]
-		}
-		out = append(out, string(r))
 	}
-	return out
-}
-
-// words lower-cases text, folds letters people often type without their
-// marks (ё, ң, ө, ү) and splits on anything that is not a letter or digit.
-func words(text string) []string {
-	folded := strings.Map(func(r rune) rune {
-		r = unicode.ToLower(r)
-		switch r {
-		case 'ё':
-			return 'е'
-		case 'ң':
-			return 'н'
-		case 'ө':
-			return 'о'
-		case 'ү':
-			return 'у'
-		}
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			return r
-		}
-		return ' '
-	}, text)
-	return strings.Fields(folded)
+	return false
 }
 
 func unique(list []string) []string {
@@ -209,18 +439,27 @@ func unique(list []string) []string {
 	return out
 }
 
-// stopWords carry no meaning for matching: greetings, pronouns, particles
-// (folded, as words() returns them).
-var stopWords = func() map[string]bool {
+// Filler words carry no meaning for matching (greetings, pronouns,
+// particles, question words, auxiliary verbs), but they tell the language.
+// Folded, as words() returns them.
+var (
+	russianStopWords = wordSet(`
+		и в во на с со по к ко о об а но ли же я мне меня мой моя мои у как что это для из за от до
+		здравствуйте привет добрый день вечер утро пожалуйста подскажите скажите помогите спасибо
+		мы вы нам вас вам он она они его ее их бы есть или то так тоже еще уже когда где куда
+		если чтобы надо нужно нужна нужен можно ну вот да нет там тут кто какой какая какие каком
+		дела делать сделать будет может могу хочу чем теперь очень просто только все`)
+	kyrgyzStopWords = wordSet(`
+		салам саламатсызбы саламатсыздарбы ассаламу алейкум мен мага менин биз сиз сизге сураныч
+		жана да де деле бир бул ушул ал анын эмне кандай кантип качан кайда канча барбы рахмат
+		ким кимге эле го керек керекпи болот болобу болмок кылам кылыш жасаш
+		жатат жатам жатышат жатабыз калды калдым кетти`)
+)
+
+func wordSet(text string) map[string]bool {
 	m := map[string]bool{}
-	for _, w := range strings.Fields(`
-		и в во на с со по к ко о об а но ли же я мне меня мой моя у как что это для из за от до
-		здравствуйте привет добрый день пожалуйста подскажите скажите можно мы вы нам вас
-		ли бы есть или то так тоже еще уже когда где куда если чтобы надо нужно
-		салам саламатсызбы саламатсыздарбы ассалому алейкум мен мага менин биз сиз сураныч
-		жана да де деле бир бул ушул ал анын эмне кандай кантип барбы качан кайда
-	`) {
+	for _, w := range strings.Fields(text) {
 		m[w] = true
 	}
 	return m
-}()
+}
