@@ -24,6 +24,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"migrantbot/internal/bot"
@@ -93,6 +94,7 @@ type Index struct {
 	keys    map[string][]int32 // kind+key -> vocabulary words
 	docs    []document
 	maxIDF  float64
+	scratch sync.Pool // of *scratch
 }
 
 // New indexes every question and alternate phrasing of the catalogue.
@@ -119,6 +121,7 @@ func New(c *bot.Catalog) *Index {
 			ix.docs[i].weight += ix.words[w].idf
 		}
 	}
+	ix.scratch.New = func() any { return newScratch(len(ix.docs), len(ix.entries)) }
 	return ix
 }
 
@@ -126,7 +129,7 @@ func (ix *Index) addDocument(entry int32, lang, text string, answer bool) {
 	id := int32(len(ix.docs))
 	d := document{entry: entry, answer: answer}
 	seen := map[int32]bool{}
-	for _, w := range content(ix.read(text, nil)) {
+	for _, w := range content(ix.read(words(text), nil)) {
 		wid := ix.vocabulary(w)
 		if seen[wid] {
 			continue
@@ -214,11 +217,11 @@ func (ix *Index) candidates(w string) []candidate {
 	return out
 }
 
-// read folds text into words; a Latin word is read as the Cyrillic word the
+// read reads folded words; a Latin word is read as the Cyrillic word the
 // vocabulary knows best (or, while indexing, as its first reading).
-func (ix *Index) read(text string, cands map[string][]candidate) []string {
+func (ix *Index) read(folded []string, cands map[string][]candidate) []string {
 	var out []string
-	for _, w := range words(text) {
+	for _, w := range folded {
 		if isLatin(w) {
 			w = ix.bestReading(w, cands)
 		}
@@ -258,10 +261,11 @@ func (ix *Index) bestReading(latin string, cands map[string][]candidate) string 
 // chose, decides when the question's own language is unclear.
 func (ix *Index) Match(question, lang string) bot.Match {
 	cands := map[string][]candidate{}
-	all := ix.read(question, cands)
-	if len(all) > maxQueryWords {
-		all = all[:maxQueryWords]
+	folded := words(question)
+	if len(folded) > maxQueryWords {
+		folded = folded[:maxQueryWords]
 	}
+	all := ix.read(folded, cands)
 	query := unique(content(all))
 	m := bot.Match{Lang: lang}
 	if len(query) == 0 {
@@ -269,10 +273,10 @@ func (ix *Index) Match(question, lang string) bot.Match {
 		return m
 	}
 
-	type score struct{ question, own float64 }
-	scores := map[int32]*score{}  // phrasing -> how well it fits
-	union := map[int32]float64{}  // entry -> the question's weight all its phrasings explain
-	answer := map[int32]float64{} // entry -> the question's weight its answer explains
+	s := ix.scratch.Get().(*scratch)
+	defer ix.scratch.Put(s)
+	q := s.next() // this question's stamp
+	s.scoredDocs, s.scoredEntries = s.scoredDocs[:0], s.scoredEntries[:0]
 	var total float64
 	perWord := make([][]candidate, len(query))
 	anchored := false // some word matches at least as closely as a typo
@@ -291,57 +295,68 @@ func (ix *Index) Match(question, lang string) bot.Match {
 			weight = c[0].sim*ix.words[c[0].word].idf + (1-c[0].sim)*ix.maxIDF
 		}
 		total += weight
-		best := map[int32]candidate{} // document -> best matching word in it
+
+		// The best match of this word in each document...
+		ws := s.next()
+		s.touchedDocs = s.touchedDocs[:0]
 		for _, cand := range c {
+			idf := ix.words[cand.word].idf
 			for _, d := range ix.words[cand.word].docs {
-				if cand.sim > best[d].sim {
-					best[d] = cand
+				if s.docStamp[d] != ws {
+					s.docStamp[d], s.docSim[d] = ws, 0
+					s.touchedDocs = append(s.touchedDocs, d)
+				}
+				if cand.sim > s.docSim[d] {
+					s.docSim[d], s.docIDF[d] = cand.sim, idf
 				}
 			}
 		}
-		entryBest, answerBest := map[int32]float64{}, map[int32]float64{}
-		for d, cand := range best {
-			e := ix.docs[d].entry
+		// ...adds to each phrasing's score, and its best in each entry's
+		// phrasings and answer to the entry's.
+		s.touchedEntries = s.touchedEntries[:0]
+		for _, d := range s.touchedDocs {
+			e, sim := ix.docs[d].entry, s.docSim[d]
+			if s.wordStamp[e] != ws {
+				s.wordStamp[e], s.phrasingSim[e], s.answerSim[e] = ws, 0, 0
+				s.touchedEntries = append(s.touchedEntries, e)
+			}
 			if ix.docs[d].answer {
-				answerBest[e] = math.Max(answerBest[e], cand.sim)
+				s.answerSim[e] = math.Max(s.answerSim[e], sim)
 				continue
 			}
-			entryBest[e] = math.Max(entryBest[e], cand.sim)
-			s := scores[d]
-			if s == nil {
-				s = &score{}
-				scores[d] = s
+			s.phrasingSim[e] = math.Max(s.phrasingSim[e], sim)
+			if s.scoreStamp[d] != q {
+				s.scoreStamp[d], s.question[d], s.own[d] = q, 0, 0
+				s.scoredDocs = append(s.scoredDocs, d)
 			}
-			s.question += weight * cand.sim
-			s.own += ix.words[cand.word].idf * cand.sim
+			s.question[d] += weight * sim
+			s.own[d] += s.docIDF[d] * sim
 		}
-		for e, sim := range entryBest {
-			union[e] += weight * sim
-		}
-		for e, sim := range answerBest {
-			answer[e] += weight * sim
+		for _, e := range s.touchedEntries {
+			if s.queryStamp[e] != q {
+				s.queryStamp[e], s.union[e], s.answer[e], s.best[e] = q, 0, 0, 0
+				s.scoredEntries = append(s.scoredEntries, e)
+			}
+			s.union[e] += weight * s.phrasingSim[e]
+			s.answer[e] += weight * s.answerSim[e]
 		}
 	}
 	m.Lang = ix.detect(question, all, query, perWord, lang)
 
-	best := map[int32]float64{} // entry -> its best phrasing's score
-	for d, s := range scores {
+	for _, d := range s.scoredDocs {
 		doc := ix.docs[d]
-		v := questionShare*s.question/total + (1-questionShare)*math.Min(1, s.own/doc.weight)
-		best[doc.entry] = math.Max(best[doc.entry], v)
+		v := questionShare*s.question[d]/total + (1-questionShare)*math.Min(1, s.own[d]/doc.weight)
+		s.best[doc.entry] = math.Max(s.best[doc.entry], v)
 	}
-	for e, v := range best {
+	for _, e := range s.scoredEntries {
+		if s.best[e] == 0 {
+			continue // only its answer's text matched: not enough
+		}
 		// Divided by the most it can be, so that scores stay between 0 and 1
 		// without clipping: clipped scores would tie.
-		v = ((1-unionShare)*v + unionShare*union[e]/total + answerWeight*answer[e]/total) / (1 + answerWeight)
-		m.Hits = append(m.Hits, bot.Hit{ID: ix.entries[e], Score: math.Round(v*1000) / 1000})
+		v := ((1-unionShare)*s.best[e] + unionShare*s.union[e]/total + answerWeight*s.answer[e]/total) / (1 + answerWeight)
+		m.Hits = keepBest(m.Hits, bot.Hit{ID: ix.entries[e], Score: math.Round(v*1000) / 1000})
 	}
-	sort.Slice(m.Hits, func(i, j int) bool {
-		if m.Hits[i].Score != m.Hits[j].Score {
-			return m.Hits[i].Score > m.Hits[j].Score
-		}
-		return m.Hits[i].ID < m.Hits[j].ID
-	})
 	m.Band = band(m.Hits)
 	if !anchored {
 		// Only loose matches (погода ~ поговорить): the FAQ does not know
@@ -349,6 +364,67 @@ func (ix *Index) Match(question, lang string) bot.Match {
 		m.Band = bot.BandNone
 	}
 	return m
+}
+
+// maxHits is how many ranked entries a match returns: more than any reply shows.
+const maxHits = 10
+
+// keepBest inserts h into hits, kept sorted best first (ties by id) and at
+// most maxHits long.
+func keepBest(hits []bot.Hit, h bot.Hit) []bot.Hit {
+	i := sort.Search(len(hits), func(i int) bool {
+		return hits[i].Score < h.Score || hits[i].Score == h.Score && hits[i].ID > h.ID
+	})
+	if i == maxHits {
+		return hits
+	}
+	if len(hits) < maxHits {
+		hits = append(hits, bot.Hit{})
+	}
+	copy(hits[i+1:], hits[i:])
+	hits[i] = h
+	return hits
+}
+
+// scratch is the working memory of one Match, reused across calls so that a
+// question costs no allocation per document. Entries are valid only where
+// their stamp is the current question's or word's: nothing needs clearing.
+type scratch struct {
+	stamp uint32
+
+	docStamp, scoreStamp []uint32 // per document
+	docSim, docIDF       []float64
+	question, own        []float64
+
+	wordStamp, queryStamp  []uint32 // per entry
+	phrasingSim, answerSim []float64
+	union, answer, best    []float64
+
+	touchedDocs, scoredDocs, touchedEntries, scoredEntries []int32
+}
+
+func newScratch(docs, entries int) *scratch {
+	return &scratch{
+		docStamp: make([]uint32, docs), scoreStamp: make([]uint32, docs),
+		docSim: make([]float64, docs), docIDF: make([]float64, docs),
+		question: make([]float64, docs), own: make([]float64, docs),
+		wordStamp: make([]uint32, entries), queryStamp: make([]uint32, entries),
+		phrasingSim: make([]float64, entries), answerSim: make([]float64, entries),
+		union: make([]float64, entries), answer: make([]float64, entries), best: make([]float64, entries),
+	}
+}
+
+// next returns a new stamp; on the rare wrap-around every stamp is cleared.
+func (s *scratch) next() uint32 {
+	s.stamp++
+	if s.stamp == 0 {
+		clear(s.docStamp)
+		clear(s.scoreStamp)
+		clear(s.wordStamp)
+		clear(s.queryStamp)
+		s.stamp = 1
+	}
+	return s.stamp
 }
 
 // answerText is an answer's words without its HTML tags.

@@ -36,8 +36,20 @@ func fold(text string) string {
 	}, norm.NFC.String(text))
 }
 
+// maxWordRunes is longer than any real word; longer runs of letters are cut
+// so that their match keys stay few.
+const maxWordRunes = 40
+
 // words splits folded text into words.
-func words(text string) []string { return strings.Fields(fold(text)) }
+func words(text string) []string {
+	out := strings.Fields(fold(text))
+	for i, w := range out {
+		if utf8.RuneCountInString(w) > maxWordRunes {
+			out[i] = string([]rune(w)[:maxWordRunes])
+		}
+	}
+	return out
+}
 
 func isLatin(word string) bool {
 	for _, r := range word {
@@ -63,6 +75,10 @@ var latinLetters = map[byte]string{
 
 func isLatinVowel(c byte) bool { return strings.IndexByte("aeiouy", c) >= 0 }
 
+// maxReadings bounds the readings of one word: each ambiguous letter
+// doubles them, and "jjjj…" must not cost more than a word.
+const maxReadings = 4
+
 // readings turns a word in Latin letters into the Cyrillic words it may
 // stand for. Most letters have one reading; y and i after a vowel read as й
 // (kanday → кандай, trudovoy → трудовой), y elsewhere as ы (salyk → салык),
@@ -71,6 +87,9 @@ func readings(word string) []string {
 	out := []string{""}
 	for i := 0; i < len(word); {
 		options, n := readLetter(word, i)
+		if len(out)*len(options) > maxReadings {
+			options = options[:1]
+		}
 		var next []string
 		for _, prefix := range out {
 			for _, o := range options {
