@@ -208,3 +208,24 @@ func loadShipped(t *testing.T) (entries, topics int) {
 	}
 	return entries, topics
 }
+
+func TestFAQUnansweredGroupsTheLog(t *testing.T) {
+	env := map[string]string{"MIGRANTBOT_DB": filepath.Join(t.TempDir(), "bot.db")}
+	runCmd(t, env, "/start\n2\nкакая погода завтра\nпогода завтра?\nрегестрация\n1\n", "chat")
+	out, errOut, code := runCmd(t, env, "", "faq", "unanswered")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, w := range []string{"3 questions in 2 groups", "2× ru 2; none 2\n    какая погода завтра\n    погода завтра?", "1× ru 1; suggest 1; picked stay.registration 1"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	out, _, _ = runCmd(t, env, "", "faq", "unanswered", "-since", "2999-01-01")
+	if !strings.HasPrefix(out, "0 questions in 0 groups") {
+		t.Errorf("-since in the future: %q", out)
+	}
+	if _, errOut, code := runCmd(t, env, "", "faq", "unanswered", "-since", "yesterday"); code != 2 || !strings.Contains(errOut, "want a date") {
+		t.Errorf("bad date: exit %d %q", code, errOut)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -19,9 +20,10 @@ import (
 const schemaVersion = 1
 
 var (
-	bucketMeta     = []byte("meta")
-	bucketSessions = []byte("sessions")
-	keySchema      = []byte("schema")
+	bucketMeta      = []byte("meta")
+	bucketSessions  = []byte("sessions")
+	bucketQuestions = []byte("questions")
+	keySchema       = []byte("schema")
 )
 
 // lockTimeout is how long Open waits for another process to let go of the
@@ -49,7 +51,7 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketSessions} {
+		for _, name := range [][]byte{bucketMeta, bucketSessions, bucketQuestions} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -96,6 +98,68 @@ func (d *DB) SaveSession(_ context.Context, s bot.Session) error {
 	return d.db.Update(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketSessions).Put(itob(uint64(s.ChatID)), v)
 	})
+}
+
+// LogQuestion appends a question to the log and returns its id.
+func (d *DB) LogQuestion(_ context.Context, q bot.Question) (uint64, error) {
+	v, err := encode(q)
+	if err != nil {
+		return 0, err
+	}
+	var id uint64
+	err = d.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketQuestions)
+		id, err = b.NextSequence()
+		if err != nil {
+			return err
+		}
+		return b.Put(itob(id), v)
+	})
+	return id, err
+}
+
+// PickSuggestion records the entry a user chose among a question's
+// suggestions; only an entry that was offered, and only the first choice.
+func (d *DB) PickSuggestion(_ context.Context, id uint64, entry string) error {
+	return d.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketQuestions)
+		v := b.Get(itob(id))
+		if v == nil {
+			return nil
+		}
+		var q bot.Question
+		if err := decode(v, &q); err != nil {
+			return err
+		}
+		if q.Picked != "" || !slices.Contains(q.Suggestions, entry) {
+			return nil
+		}
+		q.Picked = entry
+		v, err := encode(q)
+		if err != nil {
+			return err
+		}
+		return b.Put(itob(id), v)
+	})
+}
+
+// Questions returns the logged questions asked at or after since, oldest first.
+func (d *DB) Questions(_ context.Context, since time.Time) ([]bot.Question, error) {
+	var list []bot.Question
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketQuestions).ForEach(func(k, v []byte) error {
+			var q bot.Question
+			if err := decode(v, &q); err != nil {
+				return err
+			}
+			if !q.Time.Before(since) {
+				q.ID = binary.BigEndian.Uint64(k)
+				list = append(list, q)
+			}
+			return nil
+		})
+	})
+	return list, err
 }
 
 func encode[T any](v T) ([]byte, error) {

@@ -77,3 +77,38 @@ func TestSecondOpenFailsClearly(t *testing.T) {
 		t.Errorf("second open waited %v", waited)
 	}
 }
+
+func TestQuestionLogAndPicks(t *testing.T) {
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 9, 0, 0, 0, time.UTC) }
+	first, _ := db.LogQuestion(ctx, bot.Question{Text: "старый вопрос", Lang: "ru", Band: "none", Time: day(1)})
+	id, err := db.LogQuestion(ctx, bot.Question{Text: "каттоо", Lang: "ky", Band: "suggest", Suggestions: []string{"stay.registration", "stay.period"}, Time: day(20)})
+	if err != nil || id != first+1 {
+		t.Fatalf("ids %d, %d: %v", first, id, err)
+	}
+
+	for _, pick := range []string{"help.embassy", "stay.period", "stay.registration"} { // not offered, first, second
+		if err := db.PickSuggestion(ctx, id, pick); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.PickSuggestion(ctx, 999, "stay.period"); err != nil {
+		t.Errorf("a pick for an unknown question: %v", err)
+	}
+
+	list, err := db.Questions(ctx, day(10))
+	if err != nil || len(list) != 1 {
+		t.Fatalf("since day 10: %+v, %v", list, err)
+	}
+	if q := list[0]; q.ID != id || q.Picked != "stay.period" || q.Text != "каттоо" || q.Band != "suggest" {
+		t.Errorf("logged %+v", q)
+	}
+	if all, _ := db.Questions(ctx, time.Time{}); len(all) != 2 {
+		t.Errorf("all questions: %d", len(all))
+	}
+}

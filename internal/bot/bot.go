@@ -68,10 +68,27 @@ type Session struct {
 	LastSeen  time.Time `json:"last_seen"`
 }
 
-// Store keeps sessions. Implementations must make SaveSession durable before returning.
+// Question is a typed question the bot could not answer outright, kept for
+// staff to see what the FAQ lacks. It holds no user id.
+type Question struct {
+	ID          uint64    `json:"-"`
+	Text        string    `json:"text"`
+	Lang        string    `json:"lang"`
+	Band        string    `json:"band"`
+	Suggestions []string  `json:"suggestions,omitempty"`
+	Picked      string    `json:"picked,omitempty"` // the suggestion the user chose
+	Time        time.Time `json:"time"`
+}
+
+// Store keeps sessions and the questions log. Implementations must make
+// every write durable before returning.
 type Store interface {
 	Session(ctx context.Context, chatID int64) (s Session, found bool, err error)
 	SaveSession(ctx context.Context, s Session) error
+	LogQuestion(ctx context.Context, q Question) (id uint64, err error)
+	// PickSuggestion records that a user chose entry among the suggestions
+	// of question id; a choice that was not offered, or a second one, is ignored.
+	PickSuggestion(ctx context.Context, id uint64, entry string) error
 }
 
 // Translator gives the user-facing text of a message id in a language.
@@ -112,7 +129,7 @@ func (b *Bot) Handle(ctx context.Context, ev Event) (replies []Reply, err error)
 			replies, err = b.failure(ev.ChatID, s.Lang), fmt.Errorf("panic handling %v event: %v", ev.Kind, p)
 		}
 	}()
-	c := &conversation{bot: b, ev: ev, s: &s, know: b.library.Current()}
+	c := &conversation{ctx: ctx, bot: b, ev: ev, s: &s, know: b.library.Current()}
 	c.handle()
 	s.LastSeen = now
 	if err := b.store.SaveSession(ctx, s); err != nil {

@@ -1,9 +1,11 @@
 package bot
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -31,6 +33,7 @@ const (
 	actEntry     = "entry"  // argument: entry id
 	actPerson    = "person" // talk to a person
 	actSources   = "src"    // argument: entry id
+	actPick      = "pick"   // argument: question log id and entry id, "12:stay.period"
 )
 
 // Steps: where in the dialog a session is.
@@ -53,6 +56,7 @@ var startPayload = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // conversation is the handling of one event.
 type conversation struct {
+	ctx     context.Context
 	bot     *Bot
 	ev      Event
 	s       *Session
@@ -116,6 +120,8 @@ func (c *conversation) button() {
 		c.entry(personEntry)
 	case actSources:
 		c.sources(arg)
+	case actPick:
+		c.pick(arg)
 	}
 }
 
@@ -137,21 +143,87 @@ func (c *conversation) text() {
 		c.s.Lang = m.Lang
 		c.s.Step = stepIdle
 	}
-	switch m.Band {
-	case BandAnswer:
+	if m.Band == BandAnswer {
 		c.entry(m.Hits[0].ID)
-	case BandSuggest:
-		var rows [][]Button
+		return
+	}
+	var suggested []*Entry
+	if m.Band == BandSuggest {
 		for _, h := range m.Hits[:min(3, len(m.Hits))] {
 			if e, ok := c.know.Catalog.Entry(h.ID); ok {
-				rows = append(rows, []Button{{Label: c.question(e), Data: button(actEntry, e.ID)}})
+				suggested = append(suggested, e)
 			}
 		}
-		rows = append(rows, []Button{c.personButton()}, []Button{c.menuButton()})
-		c.say(c.t("DidYouMean", nil), rows)
-	default:
-		c.say(c.t("NotUnderstood", nil), c.menuButtons())
 	}
+	logID := c.logQuestion(text, m, suggested)
+	if len(suggested) == 0 {
+		c.say(c.t("NotUnderstood", nil), c.menuButtons())
+		return
+	}
+	var rows [][]Button
+	for _, e := range suggested {
+		data := button(actPick, fmt.Sprintf("%d:%s", logID, e.ID))
+		if logID == 0 || len(data) > maxButtonData {
+			data = button(actEntry, e.ID)
+		}
+		rows = append(rows, []Button{{Label: c.question(e), Data: data}})
+	}
+	rows = append(rows, []Button{c.personButton()}, []Button{c.menuButton()})
+	c.say(c.t("DidYouMean", nil), rows)
+}
+
+// maxButtonData is Telegram's limit on a button's data, in bytes.
+const maxButtonData = 64
+
+// logQuestion keeps a question the bot could not answer outright, for
+// staff; it returns the log id, or 0 when the log failed (the user is
+// answered all the same).
+func (c *conversation) logQuestion(text string, m Match, suggested []*Entry) uint64 {
+	q := Question{Text: maskDigits(text), Lang: m.Lang, Band: m.Band.String(), Time: c.bot.now()}
+	for _, e := range suggested {
+		q.Suggestions = append(q.Suggestions, e.ID)
+	}
+	id, err := c.bot.store.LogQuestion(c.ctx, q)
+	if err != nil {
+		c.bot.log.Warn("logging an unanswered question failed", "err", err)
+		return 0
+	}
+	return id
+}
+
+// pick opens a suggested entry and records the choice: the strongest hint
+// for a new alternate phrasing.
+func (c *conversation) pick(arg string) {
+	idText, entry, _ := strings.Cut(arg, ":")
+	id, err := strconv.ParseUint(idText, 10, 64)
+	if _, ok := c.know.Catalog.Entry(entry); err != nil || !ok {
+		c.expired()
+		return
+	}
+	if err := c.bot.store.PickSuggestion(c.ctx, id, entry); err != nil {
+		c.bot.log.Warn("recording a picked suggestion failed", "err", err)
+	}
+	c.entry(entry)
+}
+
+// longDigits are runs of digits long enough to be a phone or document number.
+var longDigits = regexp.MustCompile(`\d[\d\s()+-]{3,}\d`)
+
+// maskDigits hides phone and document numbers in a question before it is
+// kept: staff need the question, not the number.
+func maskDigits(text string) string {
+	return longDigits.ReplaceAllStringFunc(text, func(s string) string {
+		digits := 0
+		for _, r := range s {
+			if r >= '0' && r <= '9' {
+				digits++
+			}
+		}
+		if digits < 5 {
+			return s
+		}
+		return "…"
+	})
 }
 
 func (c *conversation) askLanguage() {
@@ -360,7 +432,7 @@ func parseButton(data string) (action, arg string, ok bool) {
 		return action, "", arg == ""
 	case actLanguage:
 		return action, arg, arg == Kyrgyz || arg == Russian
-	case actTopic, actEntry, actSources:
+	case actTopic, actEntry, actSources, actPick:
 		return action, arg, arg != ""
 	}
 	return "", "", false

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -443,4 +444,70 @@ func TestOfficeCardSaysWhatIsNotConfirmed(t *testing.T) {
 	h.press("Кыргызча")
 	got = text(h.send(bot.Event{Kind: bot.EventButton, Data: "1:entry:centres.osh"}))
 	wantContains(t, got, "Дарек: ырасталган эмес", "Телефон: ырасталган эмес")
+}
+
+func TestUnansweredQuestionsAreLoggedWithoutTheUser(t *testing.T) {
+	h := newHarness(t)
+	h.command("start", "")
+	h.press("Русский")
+	h.typed("какая погода в оше завтра")
+	h.typed("регестрация")              // a typo: "did you mean"
+	h.typed("нужна ли регистрация")     // answered: not logged
+	h.press("Сколько можно находиться") // a related entry, not a pick
+	h.typed("позвоните мне 89161234567 про регестрацию")
+
+	list, err := h.db.Questions(context.Background(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 3 {
+		t.Fatalf("logged %d questions: %+v", len(list), list)
+	}
+	if q := list[0]; q.Band != "none" || q.Lang != "ru" || q.Text != "какая погода в оше завтра" || q.Time.IsZero() {
+		t.Errorf("none question logged as %+v", q)
+	}
+	if q := list[1]; q.Band != "suggest" || len(q.Suggestions) == 0 || q.Suggestions[0] != "stay.registration" {
+		t.Errorf("suggest question logged as %+v", q)
+	}
+	if strings.Contains(list[2].Text, "89161234567") || !strings.Contains(list[2].Text, "…") {
+		t.Errorf("a phone number reached the log: %q", list[2].Text)
+	}
+}
+
+func TestPickingASuggestionIsLogged(t *testing.T) {
+	h := newHarness(t)
+	h.command("start", "")
+	h.press("Русский")
+	wantContains(t, h.typed("регестрация"), "Вы об этом?")
+	got := h.press("Нужно ли вставать")
+	wantContains(t, got, "<b>Нужно ли вставать на миграционный учёт?</b>")
+	list, _ := h.db.Questions(context.Background(), time.Time{})
+	if len(list) != 1 || list[0].Picked != "stay.registration" {
+		t.Errorf("pick not logged: %+v", list)
+	}
+	// A forged pick of an entry that was not suggested changes nothing.
+	h.send(bot.Event{Kind: bot.EventButton, Data: fmt.Sprintf("1:pick:%d:help.embassy", list[0].ID)})
+	if list, _ = h.db.Questions(context.Background(), time.Time{}); list[0].Picked != "stay.registration" {
+		t.Errorf("forged pick recorded: %+v", list[0])
+	}
+}
+
+type noLogStore struct{ *bolt.DB }
+
+func (noLogStore) LogQuestion(context.Context, bot.Question) (uint64, error) {
+	return 0, errors.New("log bucket full")
+}
+
+func TestAFailingQuestionLogDoesNotStopTheAnswer(t *testing.T) {
+	h := newHarness(t)
+	tr, _ := locale.Load(locales.FS, bot.Languages)
+	b := bot.New(noLogStore{h.db}, bot.NewLibrary(h.know), strictTranslator{t, tr}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	replies, err := b.Handle(context.Background(), bot.Event{ChatID: chat, Kind: bot.EventText, Text: "регестрация"})
+	if err != nil || !hasLabel(replies, "Нужно ли вставать") {
+		t.Fatalf("replies %v, err %v", labels(replies), err)
+	}
+	// Without a log id the suggestion is a plain entry button.
+	if data := replies[0].Buttons[0][0].Data; data != "1:entry:stay.registration" {
+		t.Errorf("button data %q", data)
+	}
 }

@@ -230,6 +230,23 @@ func (ix *Index) read(folded []string, cands map[string][]candidate) []string {
 	return out
 }
 
+// known drops numbers the vocabulary has never seen: a phone number or a
+// price says nothing about which entry fits, while "90" in "90 дней" does.
+func (ix *Index) known(query []string) []string {
+	out := query[:0]
+	for _, w := range query {
+		if isNumber(w) && len(ix.keys[keyWord+w]) == 0 {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func isNumber(w string) bool {
+	return strings.Trim(w, "0123456789") == ""
+}
+
 // content drops the filler from words.
 func content(words []string) []string {
 	var out []string
@@ -266,7 +283,7 @@ func (ix *Index) Match(question, lang string) bot.Match {
 		folded = folded[:maxQueryWords]
 	}
 	all := ix.read(folded, cands)
-	query := unique(content(all))
+	query := ix.known(unique(content(all)))
 	m := bot.Match{Lang: lang}
 	if len(query) == 0 {
 		m.Lang = ix.detect(question, all, nil, nil, lang)
