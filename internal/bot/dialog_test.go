@@ -78,6 +78,14 @@ func (h *harness) open() {
 	h.bot = bot.New(db, bot.NewLibrary(h.know), strictTranslator{h.t, tr}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
+// started is a user who has sent /start and chosen a language.
+func started(t *testing.T, language string) *harness {
+	h := newHarness(t)
+	h.command("start", "")
+	h.press(language)
+	return h
+}
+
 // restart closes the store and opens a new bot on the same file.
 func (h *harness) restart() {
 	h.db.Close()
@@ -200,9 +208,7 @@ func TestKyrgyzChoiceGivesAKyrgyzMenu(t *testing.T) {
 }
 
 func TestMenuTopicAnswerAndBack(t *testing.T) {
-	h := newHarness(t)
-	h.command("start", "")
-	h.press("Русский")
+	h := started(t, "Русский")
 
 	got := h.press("Правила пребывания")
 	wantContains(t, got, "Правила пребывания в России", "Выберите вопрос")
@@ -230,9 +236,7 @@ func TestMenuTopicAnswerAndBack(t *testing.T) {
 
 func TestEveryTopicAndEntryOpensInBothLanguages(t *testing.T) {
 	for _, lang := range []string{"Кыргызча", "Русский"} {
-		h := newHarness(t)
-		h.command("start", "")
-		h.press(lang)
+		h := started(t, lang)
 		for _, topic := range h.know.Catalog.Topics {
 			h.send(bot.Event{Kind: bot.EventButton, Data: "1:topic:" + topic.ID})
 			if hasLabel(h.last, "Назад") {
@@ -248,9 +252,7 @@ func TestEveryTopicAndEntryOpensInBothLanguages(t *testing.T) {
 }
 
 func TestLanguageSwitchesAtAnyTime(t *testing.T) {
-	h := newHarness(t)
-	h.command("start", "")
-	h.press("Кыргызча")
+	h := started(t, "Кыргызча")
 	h.press("Орусияда жүрүү")
 
 	got := h.command("lang", "")
@@ -292,9 +294,7 @@ func TestQuestionBeforeChoosingALanguageIsAnsweredInItsOwnLanguage(t *testing.T)
 }
 
 func TestUnknownInputGetsAnHonestReplyAndTheMenu(t *testing.T) {
-	h := newHarness(t)
-	h.command("start", "")
-	h.press("Русский")
+	h := started(t, "Русский")
 
 	got := h.typed("какая завтра погода в Бишкеке и кто выиграл футбол")
 	wantContains(t, got, "нет ответа")
@@ -313,9 +313,7 @@ func TestUnknownInputGetsAnHonestReplyAndTheMenu(t *testing.T) {
 }
 
 func TestLongMessageIsHandled(t *testing.T) {
-	h := newHarness(t)
-	h.command("start", "")
-	h.press("Русский")
+	h := started(t, "Русский")
 	long := strings.Repeat("регистрация ", 1000) // 12,000 characters
 	got := h.typed(long)
 	if got == "" {
@@ -330,9 +328,7 @@ func TestForgedButtonsAreIgnoredPolitely(t *testing.T) {
 		"1:entry:" + strings.Repeat("a", 5000), "\xff\xfe", "1:lang:ky:ru",
 	}
 	for _, data := range forged {
-		h := newHarness(t)
-		h.command("start", "")
-		h.press("Русский")
+		h := started(t, "Русский")
 		before := h.session()
 		got := text(h.send(bot.Event{Kind: bot.EventButton, Data: data}))
 		wantContains(t, got, "Эта кнопка устарела")
@@ -431,9 +427,7 @@ func TestPanicInOneUpdateBecomesAnError(t *testing.T) {
 }
 
 func TestOfficeCardSaysWhatIsNotConfirmed(t *testing.T) {
-	h := newHarness(t)
-	h.command("start", "")
-	h.press("Русский")
+	h := started(t, "Русский")
 	got := text(h.send(bot.Event{Kind: bot.EventButton, Data: "1:entry:help.embassy"}))
 	wantContains(t, got,
 		"🏢 <b>Посольство Кыргызской Республики в Российской Федерации</b>, Москва",
@@ -447,9 +441,7 @@ func TestOfficeCardSaysWhatIsNotConfirmed(t *testing.T) {
 }
 
 func TestUnansweredQuestionsAreLoggedWithoutTheUser(t *testing.T) {
-	h := newHarness(t)
-	h.command("start", "")
-	h.press("Русский")
+	h := started(t, "Русский")
 	h.typed("какая погода в оше завтра")
 	h.typed("регестрация")              // a typo: "did you mean"
 	h.typed("нужна ли регистрация")     // answered: not logged
@@ -475,9 +467,7 @@ func TestUnansweredQuestionsAreLoggedWithoutTheUser(t *testing.T) {
 }
 
 func TestPickingASuggestionIsLogged(t *testing.T) {
-	h := newHarness(t)
-	h.command("start", "")
-	h.press("Русский")
+	h := started(t, "Русский")
 	wantContains(t, h.typed("регестрация"), "Вы об этом?")
 	got := h.press("Нужно ли вставать")
 	wantContains(t, got, "<b>Нужно ли вставать на миграционный учёт?</b>")
