@@ -23,6 +23,9 @@ var (
 	bucketMeta      = []byte("meta")
 	bucketSessions  = []byte("sessions")
 	bucketQuestions = []byte("questions")
+	bucketHandled   = []byte("handled") // event id -> when it was handled
+	bucketOutbox    = []byte("outbox")  // reply id -> a reply not yet delivered
+	keyOffsetPrefix = "offset/"         // in meta: where a transport resumes
 	keySchema       = []byte("schema")
 )
 
@@ -51,7 +54,7 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketSessions, bucketQuestions} {
+		for _, name := range [][]byte{bucketMeta, bucketSessions, bucketQuestions, bucketHandled, bucketOutbox} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -89,14 +92,137 @@ func (d *DB) Session(_ context.Context, chatID int64) (bot.Session, bool, error)
 	return s, found, err
 }
 
-// SaveSession writes a session; it is on disk when SaveSession returns.
-func (d *DB) SaveSession(_ context.Context, s bot.Session) error {
-	v, err := encode(s)
+// SaveTurn saves the session changed by an event and, for an event with an
+// id, that it was handled and its replies, in one transaction: after a
+// crash either all of it is on disk or none.
+func (d *DB) SaveTurn(_ context.Context, t bot.Turn) ([]uint64, error) {
+	sv, err := encode(t.Session)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var ids []uint64
+	err = d.db.Update(func(tx *bbolt.Tx) error {
+		if err := tx.Bucket(bucketSessions).Put(itob(uint64(t.Session.ChatID)), sv); err != nil {
+			return err
+		}
+		if t.EventID == "" {
+			return nil
+		}
+		now, _ := time.Now().MarshalText()
+		if err := tx.Bucket(bucketHandled).Put([]byte(t.EventID), now); err != nil {
+			return err
+		}
+		outbox := tx.Bucket(bucketOutbox)
+		for _, r := range t.Replies {
+			id, err := outbox.NextSequence()
+			if err != nil {
+				return err
+			}
+			r.ID = id
+			v, err := encode(r)
+			if err != nil {
+				return err
+			}
+			if err := outbox.Put(itob(id), v); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// Handled reports whether an event id was handled.
+func (d *DB) Handled(_ context.Context, eventID string) (bool, error) {
+	var found bool
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		found = tx.Bucket(bucketHandled).Get([]byte(eventID)) != nil
+		return nil
+	})
+	return found, err
+}
+
+// PruneHandled forgets events handled before a time, once no transport
+// can deliver them again; it returns how many it forgot.
+func (d *DB) PruneHandled(_ context.Context, before time.Time) (int, error) {
+	n := 0
+	err := d.db.Update(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketHandled).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var at time.Time
+			if err := at.UnmarshalText(v); err != nil || at.Before(before) {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Outbox returns the replies not yet delivered, oldest first.
+func (d *DB) Outbox(_ context.Context) ([]bot.Reply, error) {
+	var list []bot.Reply
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketOutbox).ForEach(func(_, v []byte) error {
+			var r bot.Reply
+			if err := decode(v, &r); err != nil {
+				return err
+			}
+			list = append(list, r)
+			return nil
+		})
+	})
+	return list, err
+}
+
+// Delivered removes a reply from the outbox: sent, or never to be sent.
+func (d *DB) Delivered(_ context.Context, replyID uint64) error {
 	return d.db.Update(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketSessions).Put(itob(uint64(s.ChatID)), v)
+		return tx.Bucket(bucketOutbox).Delete(itob(replyID))
+	})
+}
+
+// Offset is where a transport resumes reading events (0: from the start).
+func (d *DB) Offset(_ context.Context, transport string) (int, error) {
+	var n int
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get([]byte(keyOffsetPrefix + transport)); v != nil {
+			n = int(binary.BigEndian.Uint64(v))
+		}
+		return nil
+	})
+	return n, err
+}
+
+// SetOffset records where a transport resumes.
+func (d *DB) SetOffset(_ context.Context, transport string, offset int) error {
+	return d.db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put([]byte(keyOffsetPrefix+transport), itob(uint64(offset)))
+	})
+}
+
+// MarkBlocked records that a user blocked the bot.
+func (d *DB) MarkBlocked(_ context.Context, chatID int64) error {
+	return d.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSessions)
+		v := b.Get(itob(uint64(chatID)))
+		if v == nil {
+			return nil
+		}
+		var s bot.Session
+		if err := decode(v, &s); err != nil {
+			return err
+		}
+		s.Blocked = true
+		v, err := encode(s)
+		if err != nil {
+			return err
+		}
+		return b.Put(itob(uint64(chatID)), v)
 	})
 }
 

@@ -21,7 +21,7 @@ func TestSessionSurvivesReopen(t *testing.T) {
 	}
 	seen := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 	want := bot.Session{ChatID: -1001234567890, Lang: "ky", Step: "x", Source: "osh_centre", FirstSeen: seen, LastSeen: seen}
-	if err := db.SaveSession(ctx, want); err != nil {
+	if _, err := db.SaveTurn(ctx, bot.Turn{Session: want}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
@@ -110,5 +110,68 @@ func TestQuestionLogAndPicks(t *testing.T) {
 	}
 	if all, _ := db.Questions(ctx, time.Time{}); len(all) != 2 {
 		t.Errorf("all questions: %d", len(all))
+	}
+}
+
+func TestTurnIsSavedWholeWithItsRepliesUntilDelivered(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bot.db")
+	db, err := bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	turn := bot.Turn{
+		EventID: "tg:41",
+		Session: bot.Session{ChatID: 7, Lang: "ky"},
+		Replies: []bot.Reply{{ChatID: 7, Text: "бир"}, {ChatID: 7, Text: "эки", Buttons: [][]bot.Button{{{Label: "a", Data: "1:menu"}}}}},
+	}
+	ids, err := db.SaveTurn(ctx, turn)
+	if err != nil || len(ids) != 2 || ids[1] != ids[0]+1 {
+		t.Fatalf("ids %v, %v", ids, err)
+	}
+	if _, err := db.SaveTurn(ctx, bot.Turn{Session: bot.Session{ChatID: 8}, Replies: []bot.Reply{{ChatID: 8, Text: "console"}}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close() // as after a crash: everything below is read from the file
+
+	db, err = bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if done, _ := db.Handled(ctx, "tg:41"); !done {
+		t.Error("event not marked handled")
+	}
+	if done, _ := db.Handled(ctx, "tg:42"); done {
+		t.Error("an unseen event is marked handled")
+	}
+	out, err := db.Outbox(ctx)
+	if err != nil || len(out) != 2 || out[0].ID != ids[0] || out[1].Text != "эки" || out[1].Buttons[0][0].Data != "1:menu" {
+		t.Fatalf("outbox %+v, %v (a turn without an event id keeps no replies)", out, err)
+	}
+	if err := db.Delivered(ctx, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ = db.Outbox(ctx); len(out) != 1 || out[0].ID != ids[1] {
+		t.Errorf("after delivery: %+v", out)
+	}
+
+	if n, _ := db.Offset(ctx, "telegram"); n != 0 {
+		t.Errorf("offset before any: %d", n)
+	}
+	db.SetOffset(ctx, "telegram", 42)
+	if n, _ := db.Offset(ctx, "telegram"); n != 42 {
+		t.Errorf("offset %d", n)
+	}
+
+	db.MarkBlocked(ctx, 7)
+	if s, _, _ := db.Session(ctx, 7); !s.Blocked || s.Lang != "ky" {
+		t.Errorf("blocked session %+v", s)
+	}
+	if n, err := db.PruneHandled(ctx, time.Now().Add(time.Hour)); n != 1 || err != nil {
+		t.Errorf("pruned %d, %v", n, err)
+	}
+	if done, _ := db.Handled(ctx, "tg:41"); done {
+		t.Error("pruned event still handled")
 	}
 }

@@ -32,6 +32,10 @@ const (
 
 // Event is one thing a user did, as a transport saw it.
 type Event struct {
+	// ID is the transport's id of the event when the transport delivers
+	// events again after a crash (Telegram's update id); the bot then
+	// handles each id once and keeps its replies until they are delivered.
+	ID     string
 	ChatID int64
 	Kind   EventKind
 	// Text is the typed text, or the command name without the slash.
@@ -47,6 +51,7 @@ type Event struct {
 // (<b>, <i>, <a href>, everything else escaped); transports that cannot
 // show HTML turn it into plain text.
 type Reply struct {
+	ID      uint64 // the store's id for the reply while it waits to be delivered; 0 if not kept
 	ChatID  int64
 	Text    string
 	Buttons [][]Button
@@ -66,6 +71,15 @@ type Session struct {
 	Source    string    `json:"source,omitempty"`
 	FirstSeen time.Time `json:"first_seen"`
 	LastSeen  time.Time `json:"last_seen"`
+	// Blocked: the user blocked the bot, so nothing is sent until they write again.
+	Blocked bool `json:"blocked,omitempty"`
+}
+
+// Turn is what one event changed: the session, and the replies to send.
+type Turn struct {
+	EventID string // empty when the transport does not deliver events again
+	Session Session
+	Replies []Reply
 }
 
 // Question is a typed question the bot could not answer outright, kept for
@@ -84,7 +98,12 @@ type Question struct {
 // every write durable before returning.
 type Store interface {
 	Session(ctx context.Context, chatID int64) (s Session, found bool, err error)
-	SaveSession(ctx context.Context, s Session) error
+	// SaveTurn saves a turn in one transaction: the session, and for an
+	// event with an id, that it was handled and its replies, which wait
+	// there until delivered. It returns the ids of the kept replies.
+	SaveTurn(ctx context.Context, t Turn) (replyIDs []uint64, err error)
+	// Handled reports whether the event with this id was handled already.
+	Handled(ctx context.Context, eventID string) (bool, error)
 	LogQuestion(ctx context.Context, q Question) (id uint64, err error)
 	// PickSuggestion records that a user chose entry among the suggestions
 	// of question id; a choice that was not offered, or a second one, is ignored.
@@ -115,6 +134,15 @@ func New(store Store, library *Library, tr Translator, log *slog.Logger) *Bot {
 // the bot has not remembered. On an internal error the replies hold a polite
 // line for the user and the error carries the detail for the log.
 func (b *Bot) Handle(ctx context.Context, ev Event) (replies []Reply, err error) {
+	if ev.ID != "" {
+		done, err := b.store.Handled(ctx, ev.ID)
+		if err != nil {
+			return b.failure(ev.ChatID, ""), fmt.Errorf("check event: %w", err)
+		}
+		if done {
+			return nil, nil // delivered again after a restart: its replies wait in the store
+		}
+	}
 	s, found, err := b.store.Session(ctx, ev.ChatID)
 	if err != nil {
 		return b.failure(ev.ChatID, ""), fmt.Errorf("load session: %w", err)
@@ -132,8 +160,13 @@ func (b *Bot) Handle(ctx context.Context, ev Event) (replies []Reply, err error)
 	c := &conversation{ctx: ctx, bot: b, ev: ev, s: &s, know: b.library.Current()}
 	c.handle()
 	s.LastSeen = now
-	if err := b.store.SaveSession(ctx, s); err != nil {
-		return b.failure(ev.ChatID, s.Lang), fmt.Errorf("save session: %w", err)
+	s.Blocked = false // they wrote, so they have not blocked the bot
+	ids, err := b.store.SaveTurn(ctx, Turn{EventID: ev.ID, Session: s, Replies: c.replies})
+	if err != nil {
+		return b.failure(ev.ChatID, s.Lang), fmt.Errorf("save turn: %w", err)
+	}
+	for i := range ids {
+		c.replies[i].ID = ids[i]
 	}
 	return c.replies, nil
 }

@@ -20,6 +20,21 @@ const (
 	cmdHelp  = "help"
 )
 
+// Command is a command with its description, for a transport's command menu.
+type Command struct {
+	Name        string
+	Description string
+}
+
+// Commands lists the commands a user can type, described in lang.
+func (b *Bot) Commands(lang string) []Command {
+	var list []Command
+	for _, name := range []string{cmdStart, cmdMenu, cmdLang, cmdHelp} {
+		list = append(list, Command{Name: name, Description: b.tr.Text(lang, "Command_"+name, nil)})
+	}
+	return list
+}
+
 // Button data is "1:action" or "1:action:argument". The leading version lets
 // a later format tell old buttons apart; data that does not parse, or names
 // a topic or entry that does not exist, is answered politely and ignored.

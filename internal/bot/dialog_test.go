@@ -501,3 +501,22 @@ func TestAFailingQuestionLogDoesNotStopTheAnswer(t *testing.T) {
 		t.Errorf("button data %q", data)
 	}
 }
+
+func TestAnEventDeliveredTwiceIsHandledOnce(t *testing.T) {
+	h := started(t, "Русский")
+	ev := bot.Event{ID: "tg:1001", ChatID: chat, Kind: bot.EventText, Text: "регестрация"}
+	first, err := h.bot.Handle(context.Background(), ev)
+	if err != nil || len(first) == 0 || first[0].ID == 0 {
+		t.Fatalf("first: %+v, %v", first, err)
+	}
+	again, err := h.bot.Handle(context.Background(), ev)
+	if err != nil || len(again) != 0 {
+		t.Errorf("second delivery answered again: %+v, %v", again, err)
+	}
+	if list, _ := h.db.Questions(context.Background(), time.Time{}); len(list) != 1 {
+		t.Errorf("second delivery logged again: %d questions", len(list))
+	}
+	if out, _ := h.db.Outbox(context.Background()); len(out) != len(first) {
+		t.Errorf("outbox holds %d replies, want %d", len(out), len(first))
+	}
+}
