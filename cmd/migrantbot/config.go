@@ -23,8 +23,14 @@ import (
 // config is every setting, each a flag with an environment fallback.
 // This is the one place they are defined.
 type config struct {
-	db     string
-	faqDir string
+	db          string
+	faqDir      string
+	token       string
+	endpoint    string
+	webhookURL  string
+	secret      string
+	listen      string
+	pollTimeout time.Duration
 }
 
 // newFlags returns a subcommand's flag set with the settings it uses.
@@ -37,6 +43,13 @@ func newFlags(env *environment, name, args, about string, cfg *config, settings 
 			fset.StringVar(&cfg.db, "db", envOr(env, "MIGRANTBOT_DB", "migrantbot.db"), "bbolt database file (env MIGRANTBOT_DB)")
 		case "faq":
 			fset.StringVar(&cfg.faqDir, "faq", env.getenv("MIGRANTBOT_FAQ_DIR"), "FAQ directory; empty: the FAQ built into the binary (env MIGRANTBOT_FAQ_DIR)")
+		case "telegram":
+			fset.StringVar(&cfg.token, "token", env.getenv("TELEGRAM_BOT_TOKEN"), "the bot's token from @BotFather (env TELEGRAM_BOT_TOKEN)")
+			fset.StringVar(&cfg.endpoint, "api-endpoint", env.getenv("MIGRANTBOT_API_ENDPOINT"), "Bot API endpoint, http://host:port/bot%s/%s; empty: Telegram's (env MIGRANTBOT_API_ENDPOINT)")
+			fset.StringVar(&cfg.webhookURL, "webhook-url", env.getenv("MIGRANTBOT_WEBHOOK_URL"), "public https URL for Telegram to post updates to; empty: long polling (env MIGRANTBOT_WEBHOOK_URL)")
+			fset.StringVar(&cfg.secret, "webhook-secret", env.getenv("MIGRANTBOT_WEBHOOK_SECRET"), "secret Telegram sends with each webhook request (env MIGRANTBOT_WEBHOOK_SECRET)")
+			fset.StringVar(&cfg.listen, "listen", envOr(env, "MIGRANTBOT_LISTEN", ":8080"), "address for the webhook and /healthz (env MIGRANTBOT_LISTEN)")
+			fset.DurationVar(&cfg.pollTimeout, "poll-timeout", 25*time.Second, "how long one getUpdates long poll waits")
 		}
 	}
 	fset.Usage = func() {
