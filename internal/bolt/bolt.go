@@ -71,6 +71,9 @@ func Open(path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
+	// Turns of chats handled at the same moment share a commit; a lone turn
+	// waits at most this long for company.
+	db.MaxBatchDelay = 2 * time.Millisecond
 	return &DB{db: db}, nil
 }
 
@@ -101,7 +104,12 @@ func (d *DB) SaveTurn(_ context.Context, t bot.Turn) ([]uint64, error) {
 		return nil, err
 	}
 	var ids []uint64
-	err = d.db.Update(func(tx *bbolt.Tx) error {
+	// Batch joins the turns of chats handled at the same moment into one
+	// commit (one disk sync for many); each caller returns once its own turn
+	// is on disk. A failed batch runs each function again alone, so the
+	// function starts from scratch.
+	err = d.db.Batch(func(tx *bbolt.Tx) error {
+		ids = ids[:0]
 		if err := tx.Bucket(bucketSessions).Put(itob(uint64(t.Session.ChatID)), sv); err != nil {
 			return err
 		}
@@ -180,8 +188,9 @@ func (d *DB) Outbox(_ context.Context) ([]bot.Reply, error) {
 }
 
 // Delivered removes a reply from the outbox: sent, or never to be sent.
+// Replies delivered at the same moment share one commit.
 func (d *DB) Delivered(_ context.Context, replyID uint64) error {
-	return d.db.Update(func(tx *bbolt.Tx) error {
+	return d.db.Batch(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketOutbox).Delete(itob(replyID))
 	})
 }

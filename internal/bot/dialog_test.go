@@ -443,10 +443,10 @@ func TestOfficeCardSaysWhatIsNotConfirmed(t *testing.T) {
 func TestUnansweredQuestionsAreLoggedWithoutTheUser(t *testing.T) {
 	h := started(t, "Русский")
 	h.typed("какая погода в оше завтра")
-	h.typed("регестрация")              // a typo: "did you mean"
+	h.typed("работа")                   // ambiguous: "did you mean"
 	h.typed("нужна ли регистрация")     // answered: not logged
 	h.press("Сколько можно находиться") // a related entry, not a pick
-	h.typed("позвоните мне 89161234567 про регестрацию")
+	h.typed("позвоните мне 89161234567 про погоду")
 
 	list, err := h.db.Questions(context.Background(), time.Time{})
 	if err != nil {
@@ -458,7 +458,7 @@ func TestUnansweredQuestionsAreLoggedWithoutTheUser(t *testing.T) {
 	if q := list[0]; q.Band != "none" || q.Lang != "ru" || q.Text != "какая погода в оше завтра" || q.Time.IsZero() {
 		t.Errorf("none question logged as %+v", q)
 	}
-	if q := list[1]; q.Band != "suggest" || len(q.Suggestions) == 0 || q.Suggestions[0] != "stay.registration" {
+	if q := list[1]; q.Band != "suggest" || len(q.Suggestions) == 0 || q.Suggestions[0] != "office.jobs" {
 		t.Errorf("suggest question logged as %+v", q)
 	}
 	if strings.Contains(list[2].Text, "89161234567") || !strings.Contains(list[2].Text, "…") {
@@ -468,16 +468,16 @@ func TestUnansweredQuestionsAreLoggedWithoutTheUser(t *testing.T) {
 
 func TestPickingASuggestionIsLogged(t *testing.T) {
 	h := started(t, "Русский")
-	wantContains(t, h.typed("регестрация"), "Вы об этом?")
-	got := h.press("Нужно ли вставать")
-	wantContains(t, got, "<b>Нужно ли вставать на миграционный учёт?</b>")
+	wantContains(t, h.typed("работа"), "Вы об этом?")
+	got := h.press("Помогает ли представительство")
+	wantContains(t, got, "<b>Помогает ли представительство найти работу в России?</b>")
 	list, _ := h.db.Questions(context.Background(), time.Time{})
-	if len(list) != 1 || list[0].Picked != "stay.registration" {
+	if len(list) != 1 || list[0].Picked != "office.jobs" {
 		t.Errorf("pick not logged: %+v", list)
 	}
 	// A forged pick of an entry that was not suggested changes nothing.
 	h.send(bot.Event{Kind: bot.EventButton, Data: fmt.Sprintf("1:pick:%d:help.embassy", list[0].ID)})
-	if list, _ = h.db.Questions(context.Background(), time.Time{}); list[0].Picked != "stay.registration" {
+	if list, _ = h.db.Questions(context.Background(), time.Time{}); list[0].Picked != "office.jobs" {
 		t.Errorf("forged pick recorded: %+v", list[0])
 	}
 }
@@ -492,19 +492,19 @@ func TestAFailingQuestionLogDoesNotStopTheAnswer(t *testing.T) {
 	h := newHarness(t)
 	tr, _ := locale.Load(locales.FS, bot.Languages)
 	b := bot.New(noLogStore{h.db}, bot.NewLibrary(h.know), strictTranslator{t, tr}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	replies, err := b.Handle(context.Background(), bot.Event{ChatID: chat, Kind: bot.EventText, Text: "регестрация"})
-	if err != nil || !hasLabel(replies, "Нужно ли вставать") {
+	replies, err := b.Handle(context.Background(), bot.Event{ChatID: chat, Kind: bot.EventText, Text: "работа"})
+	if err != nil || !hasLabel(replies, "Помогает ли представительство") {
 		t.Fatalf("replies %v, err %v", labels(replies), err)
 	}
 	// Without a log id the suggestion is a plain entry button.
-	if data := replies[0].Buttons[0][0].Data; data != "1:entry:stay.registration" {
+	if data := replies[0].Buttons[0][0].Data; data != "1:entry:office.jobs" {
 		t.Errorf("button data %q", data)
 	}
 }
 
 func TestAnEventDeliveredTwiceIsHandledOnce(t *testing.T) {
 	h := started(t, "Русский")
-	ev := bot.Event{ID: "tg:1001", ChatID: chat, Kind: bot.EventText, Text: "регестрация"}
+	ev := bot.Event{ID: "tg:1001", ChatID: chat, Kind: bot.EventText, Text: "работа"}
 	first, err := h.bot.Handle(context.Background(), ev)
 	if err != nil || len(first) == 0 || first[0].ID == 0 {
 		t.Fatalf("first: %+v, %v", first, err)

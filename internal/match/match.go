@@ -40,6 +40,7 @@ const (
 	questionShare = 0.8 // of a phrasing's score: how much of the question it explains
 	unionShare    = 0.5 // of an entry's score: how much of the question all its phrasings explain together
 	answerWeight  = 0.1 // added: how much of the question the answer's text explains
+	secondWeight  = 0.2 // added: how well the entry's second-best phrasing fits, as corroboration
 )
 
 // Similarity of a question word to a vocabulary word, by the key they share.
@@ -351,7 +352,7 @@ func (ix *Index) Match(question, lang string) bot.Match {
 		}
 		for _, e := range s.touchedEntries {
 			if s.queryStamp[e] != q {
-				s.queryStamp[e], s.union[e], s.answer[e], s.best[e] = q, 0, 0, 0
+				s.queryStamp[e], s.union[e], s.answer[e], s.best[e], s.second[e] = q, 0, 0, 0, 0
 				s.scoredEntries = append(s.scoredEntries, e)
 			}
 			s.union[e] += weight * s.phrasingSim[e]
@@ -363,7 +364,12 @@ func (ix *Index) Match(question, lang string) bot.Match {
 	for _, d := range s.scoredDocs {
 		doc := ix.docs[d]
 		v := questionShare*s.question[d]/total + (1-questionShare)*math.Min(1, s.own[d]/doc.weight)
-		s.best[doc.entry] = math.Max(s.best[doc.entry], v)
+		switch e := doc.entry; {
+		case v > s.best[e]:
+			s.best[e], s.second[e] = v, s.best[e]
+		case v > s.second[e]:
+			s.second[e] = v
+		}
 	}
 	for _, e := range s.scoredEntries {
 		if s.best[e] == 0 {
@@ -371,7 +377,7 @@ func (ix *Index) Match(question, lang string) bot.Match {
 		}
 		// Divided by the most it can be, so that scores stay between 0 and 1
 		// without clipping: clipped scores would tie.
-		v := ((1-unionShare)*s.best[e] + unionShare*s.union[e]/total + answerWeight*s.answer[e]/total) / (1 + answerWeight)
+		v := ((1-unionShare)*s.best[e] + unionShare*s.union[e]/total + answerWeight*s.answer[e]/total + secondWeight*s.second[e]) / (1 + answerWeight + secondWeight)
 		m.Hits = keepBest(m.Hits, bot.Hit{ID: ix.entries[e], Score: math.Round(v*1000) / 1000})
 	}
 	m.Band = band(m.Hits)
@@ -416,6 +422,7 @@ type scratch struct {
 	wordStamp, queryStamp  []uint32 // per entry
 	phrasingSim, answerSim []float64
 	union, answer, best    []float64
+	second                 []float64
 
 	touchedDocs, scoredDocs, touchedEntries, scoredEntries []int32
 }
@@ -428,6 +435,7 @@ func newScratch(docs, entries int) *scratch {
 		wordStamp: make([]uint32, entries), queryStamp: make([]uint32, entries),
 		phrasingSim: make([]float64, entries), answerSim: make([]float64, entries),
 		union: make([]float64, entries), answer: make([]float64, entries), best: make([]float64, entries),
+		second: make([]float64, entries),
 	}
 }
 

@@ -10,6 +10,7 @@ package telegram
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -65,7 +66,7 @@ func (c *Config) withDefaults() {
 		c.PollTimeout = 25 * time.Second
 	}
 	if c.Workers == 0 {
-		c.Workers = 16
+		c.Workers = 100 // as many as one getUpdates returns
 	}
 	if c.Drain == 0 {
 		c.Drain = 2 * time.Second
@@ -83,6 +84,9 @@ func (c *Config) withDefaults() {
 		c.Backoff = 500 * time.Millisecond
 	}
 }
+
+// emptyPollPause is the pause after an empty getUpdates that came back early.
+const emptyPollPause = 250 * time.Millisecond
 
 // transportName keys the polling offset in the store.
 const transportName = "telegram"
@@ -109,8 +113,10 @@ type Transport struct {
 // New connects to the Bot API (getMe), which also checks the token.
 func New(cfg Config, handler Handler, store Store, log *slog.Logger) (*Transport, error) {
 	cfg.withDefaults()
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 100 // every call goes to one host: keep connections for reuse
 	client := &contextClient{
-		http: &http.Client{Timeout: cfg.PollTimeout + 15*time.Second},
+		http: &http.Client{Timeout: cfg.PollTimeout + 15*time.Second, Transport: transport},
 		poll: context.Background(), send: context.Background(),
 	}
 	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, cfg.Endpoint, client)
@@ -156,7 +162,7 @@ func (c *contextClient) set(poll, send context.Context) {
 func (t *Transport) start(ctx context.Context) (context.Context, func()) {
 	send, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	t.client.set(ctx, send)
-	t.setCommands()
+	go t.setCommands(send) // in the background: retries must not hold up the first update
 	if n, err := t.store.PruneHandled(ctx, time.Now().Add(-handledKeep)); err != nil {
 		t.log.Warn("pruning old update ids failed", "err", err)
 	} else if n > 0 {
@@ -218,15 +224,15 @@ func (t *Transport) resend(ctx context.Context, mark uint64) uint64 {
 
 // setCommands sets the command menu in each language; a failure only costs
 // the menu, so it is logged, not fatal.
-func (t *Transport) setCommands() {
+func (t *Transport) setCommands(ctx context.Context) {
 	for _, lang := range bot.Languages {
 		var cmds []tgbotapi.BotCommand
 		for _, c := range t.handler.Commands(lang) {
 			cmds = append(cmds, tgbotapi.BotCommand{Command: c.Name, Description: c.Description})
 		}
 		cfg := tgbotapi.NewSetMyCommandsWithScopeAndLanguage(tgbotapi.NewBotCommandScopeDefault(), lang, cmds...)
-		if _, err := t.call(context.Background(), cfg); err != nil {
-			t.log.Warn("setting the command menu failed", "lang", lang, "err", err)
+		if _, err := t.call(ctx, cfg); err != nil {
+			t.log.Warn("setting the command menu failed", "lang", lang, "err", redact(err.Error(), t.cfg.Token))
 		}
 	}
 }
@@ -244,10 +250,8 @@ func (t *Transport) Poll(ctx context.Context) error {
 	t.lastPoll.Store(time.Now().UnixNano())
 	failures := 0
 	for ctx.Err() == nil {
-		updates, err := t.api.GetUpdates(tgbotapi.UpdateConfig{
-			Offset: offset, Limit: 100, Timeout: int(t.cfg.PollTimeout / time.Second),
-			AllowedUpdates: []string{"message", "callback_query", "my_chat_member"},
-		})
+		asked := time.Now()
+		updates, last, err := t.getUpdates(offset)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -260,16 +264,54 @@ func (t *Transport) Poll(ctx context.Context) error {
 		}
 		failures = 0
 		t.lastPoll.Store(time.Now().UnixNano())
-		if len(updates) == 0 {
+		if last < offset {
+			if time.Since(asked) < t.cfg.PollTimeout/2 {
+				// An empty answer long before the timeout: a server that does
+				// not long-poll. Pause instead of asking in a busy loop.
+				sleep(ctx, emptyPollPause)
+			}
 			continue
 		}
 		t.handleBatch(send, updates)
-		offset = updates[len(updates)-1].UpdateID + 1
+		offset = last + 1
 		if err := t.store.SetOffset(send, transportName, offset); err != nil {
 			t.log.Error("saving the polling offset failed", "err", err)
 		}
 	}
 	return nil
+}
+
+// getUpdates asks for the updates from offset on and decodes each one by
+// itself: one update the library cannot read is logged and skipped rather
+// than failing the whole batch again and again. last is the highest update
+// id received, read or not.
+func (t *Transport) getUpdates(offset int) (updates []tgbotapi.Update, last int, err error) {
+	resp, err := t.api.Request(tgbotapi.UpdateConfig{
+		Offset: offset, Limit: 100, Timeout: int(t.cfg.PollTimeout / time.Second),
+		AllowedUpdates: []string{"message", "callback_query", "my_chat_member"},
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(resp.Result, &raw); err != nil {
+		return nil, 0, fmt.Errorf("getUpdates answered something that is not a list: %w", err)
+	}
+	last = offset - 1
+	for _, r := range raw {
+		var id struct {
+			UpdateID int `json:"update_id"`
+		}
+		json.Unmarshal(r, &id)
+		last = max(last, id.UpdateID)
+		var u tgbotapi.Update
+		if err := json.Unmarshal(r, &u); err != nil {
+			t.log.Warn("update", "update_id", id.UpdateID, "outcome", "malformed", "err", err)
+			continue
+		}
+		updates = append(updates, u)
+	}
+	return updates, last, nil
 }
 
 // pollBackoff is how long to wait after a failed getUpdates.
@@ -317,11 +359,9 @@ func (t *Transport) handleBatch(ctx context.Context, updates []tgbotapi.Update) 
 
 func chatOf(u tgbotapi.Update) int64 {
 	switch {
-	case u.Message != nil:
+	case u.Message != nil && u.Message.Chat != nil:
 		return u.Message.Chat.ID
-	case u.CallbackQuery != nil && u.CallbackQuery.Message != nil:
-		return u.CallbackQuery.Message.Chat.ID
-	case u.CallbackQuery != nil:
+	case u.CallbackQuery != nil && u.CallbackQuery.From != nil:
 		return u.CallbackQuery.From.ID
 	case u.MyChatMember != nil:
 		return u.MyChatMember.Chat.ID
@@ -331,12 +371,16 @@ func chatOf(u tgbotapi.Update) int64 {
 
 // handleUpdate handles one update and hands its replies to the sender. It
 // returns an error only when the update could not be committed.
-func (t *Transport) handleUpdate(ctx context.Context, u tgbotapi.Update) error {
+func (t *Transport) handleUpdate(ctx context.Context, u tgbotapi.Update) (handleErr error) {
 	start := time.Now()
 	ev, ok := event(u)
 	outcome := "ok"
-	var handleErr error
 	defer func() {
+		// No single update may take the bot down.
+		if p := recover(); p != nil {
+			outcome = "panic"
+			t.log.Error("handling an update panicked", "update_id", u.UpdateID, "panic", fmt.Sprint(p))
+		}
 		// One line per update; never the text, which may be personal.
 		t.log.Info("update", "update_id", u.UpdateID, "chat_id", ev.ChatID, "kind", kindName(u, ev),
 			"latency_ms", float64(time.Since(start).Microseconds())/1000, "outcome", outcome)
@@ -384,8 +428,8 @@ func (t *Transport) chatLock(chatID int64) *sync.Mutex {
 func event(u tgbotapi.Update) (bot.Event, bool) {
 	id := fmt.Sprintf("tg:%d", u.UpdateID)
 	if cq := u.CallbackQuery; cq != nil {
-		if cq.Message != nil && cq.Message.Chat.Type != "private" {
-			return bot.Event{ChatID: cq.Message.Chat.ID}, false
+		if cq.From == nil || cq.Message != nil && cq.Message.Chat != nil && cq.Message.Chat.Type != "private" {
+			return bot.Event{}, false
 		}
 		return bot.Event{ID: id, ChatID: cq.From.ID, Kind: bot.EventButton, Data: cq.Data, LanguageHint: cq.From.LanguageCode}, true
 	}

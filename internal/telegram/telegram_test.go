@@ -543,3 +543,22 @@ func TestWebhook(t *testing.T) {
 		t.Errorf("healthz: %v %v", resp, err)
 	}
 }
+
+func TestMalformedUpdatesAreSkippedNotRepeated(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	u := telegramtest.User{ID: 971, Lang: "ru"}
+	r := start(t, srv, filepath.Join(t.TempDir(), "bot.db"), testConfig(srv))
+	srv.PushRaw(`{"message":"not a message"}`)
+	srv.PushRaw(`{"message":{"message_id":1,"date":1,"text":"no chat"}}`)
+	srv.PushRaw(`{"callback_query":{"id":"c1","from":{"id":971,"is_bot":false,"first_name":"T"},"data":"1:menu"}}`)
+	srv.PushRaw(`{"edited_message":{"message_id":2,"date":1,"chat":{"id":971,"type":"private"},"text":"edited"}}`)
+	srv.SendText(u, "/start")
+	msgs := messages(t, srv, u.ID, 2) // the button without a message, and /start
+	if !strings.Contains(msgs[len(msgs)-1].Text, "Выберите язык") {
+		t.Errorf("last reply %q", msgs[len(msgs)-1].Text)
+	}
+	wait(t, "all updates confirmed", func() bool { return srv.Pending() == 0 })
+	if !strings.Contains(r.logs.String(), `"outcome":"malformed"`) {
+		t.Errorf("no malformed update in the log: %s", r.logs.String())
+	}
+}
