@@ -562,3 +562,37 @@ func TestMalformedUpdatesAreSkippedNotRepeated(t *testing.T) {
 		t.Errorf("no malformed update in the log: %s", r.logs.String())
 	}
 }
+
+// badButtons answers with a button whose data Telegram refuses (over 64 bytes).
+type badButtons struct{}
+
+func (badButtons) Handle(_ context.Context, ev bot.Event) ([]bot.Reply, error) {
+	return []bot.Reply{{ID: 0, ChatID: ev.ChatID, Text: "x", Buttons: [][]bot.Button{{{Label: "b", Data: strings.Repeat("d", 65)}}}}}, nil
+}
+
+func (badButtons) Commands(string) []bot.Command { return nil }
+
+func TestARefusedReplyIsDroppedNotRetried(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	logs := &syncBuffer{}
+	tr, err := telegram.New(testConfig(srv), badButtons{}, db, slog.New(slog.NewJSONHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { tr.Poll(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	srv.SendText(telegramtest.User{ID: 981}, "hi")
+	wait(t, "the refusal in the log", func() bool {
+		return strings.Contains(logs.String(), "Telegram refused a reply") && strings.Contains(logs.String(), "BUTTON_DATA_INVALID")
+	})
+	if n := len(srv.Messages(981)); n != 0 {
+		t.Errorf("%d messages", n)
+	}
+}
