@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -25,7 +27,9 @@ var (
 	bucketQuestions = []byte("questions")
 	bucketHandled   = []byte("handled") // event id -> when it was handled
 	bucketOutbox    = []byte("outbox")  // reply id -> a reply not yet delivered
-	keyOffsetPrefix = "offset/"         // in meta: where a transport resumes
+	bucketReferrals = []byte("referrals")
+	bucketCounts    = []byte("counts") // "2026-11-24 band:answer" -> count
+	keyOffsetPrefix = "offset/"        // in meta: where a transport resumes
 	keySchema       = []byte("schema")
 )
 
@@ -54,7 +58,7 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketSessions, bucketQuestions, bucketHandled, bucketOutbox} {
+		for _, name := range [][]byte{bucketMeta, bucketSessions, bucketQuestions, bucketHandled, bucketOutbox, bucketReferrals, bucketCounts} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -110,8 +114,30 @@ func (d *DB) SaveTurn(_ context.Context, t bot.Turn) ([]uint64, error) {
 	// function starts from scratch.
 	err = d.db.Batch(func(tx *bbolt.Tx) error {
 		ids = ids[:0]
-		if err := tx.Bucket(bucketSessions).Put(itob(uint64(t.Session.ChatID)), sv); err != nil {
+		sessions := tx.Bucket(bucketSessions)
+		if t.Forget {
+			if err := sessions.Delete(itob(uint64(t.Session.ChatID))); err != nil {
+				return err
+			}
+		} else if err := sessions.Put(itob(uint64(t.Session.ChatID)), sv); err != nil {
 			return err
+		}
+		for _, r := range t.Referrals {
+			if err := putReferral(tx, r); err != nil {
+				return err
+			}
+		}
+		day := time.Now().Format("2006-01-02") + " "
+		counts := tx.Bucket(bucketCounts)
+		for _, key := range t.Counts {
+			k := []byte(day + key)
+			n := uint64(0)
+			if v := counts.Get(k); v != nil {
+				n = binary.BigEndian.Uint64(v)
+			}
+			if err := counts.Put(k, itob(n+1)); err != nil {
+				return err
+			}
 		}
 		if t.EventID == "" {
 			return nil
@@ -141,6 +167,198 @@ func (d *DB) SaveTurn(_ context.Context, t bot.Turn) ([]uint64, error) {
 	return ids, err
 }
 
+func putReferral(tx *bbolt.Tx, r bot.Referral) error {
+	v, err := encode(r)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketReferrals).Put(itob(r.ID), v)
+}
+
+// ReserveReferralID takes the next referral number. A number taken by a
+// turn that was never saved (a crash in between) is skipped, never reused.
+func (d *DB) ReserveReferralID(_ context.Context) (uint64, error) {
+	var id uint64
+	err := d.db.Batch(func(tx *bbolt.Tx) error {
+		var err error
+		id, err = tx.Bucket(bucketReferrals).NextSequence()
+		return err
+	})
+	return id, err
+}
+
+// Referral returns a referral by id.
+func (d *DB) Referral(_ context.Context, id uint64) (bot.Referral, bool, error) {
+	var r bot.Referral
+	var found bool
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketReferrals).Get(itob(id))
+		if v == nil {
+			return nil
+		}
+		found = true
+		return decode(v, &r)
+	})
+	return r, found, err
+}
+
+// Referrals returns the referrals a filter selects, oldest first.
+func (d *DB) Referrals(_ context.Context, f bot.ReferralFilter) ([]bot.Referral, error) {
+	var list []bot.Referral
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketReferrals).ForEach(func(_, v []byte) error {
+			var r bot.Referral
+			if err := decode(v, &r); err != nil {
+				return err
+			}
+			if (f.ChatID == 0 || r.ChatID == f.ChatID) && (len(f.Statuses) == 0 || slices.Contains(f.Statuses, r.Status)) &&
+				(f.Destination == "" || r.Destination == f.Destination) && !r.Created.Before(f.Since) {
+				list = append(list, r)
+			}
+			return nil
+		})
+	})
+	return list, err
+}
+
+// SetReferralPost records where the coordinators' post about a referral went.
+func (d *DB) SetReferralPost(_ context.Context, id uint64, post bot.Post) error {
+	return d.db.Update(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketReferrals).Get(itob(id))
+		if v == nil {
+			return nil
+		}
+		var r bot.Referral
+		if err := decode(v, &r); err != nil {
+			return err
+		}
+		r.Post = post
+		return putReferral(tx, r)
+	})
+}
+
+// Stats counts the users, questions and referrals of the period from since.
+func (d *DB) Stats(_ context.Context, since time.Time) (bot.Stats, error) {
+	st := bot.Stats{Users: map[string]int{}, Counts: map[string]int{}, Referrals: map[string]int{}}
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		err := tx.Bucket(bucketSessions).ForEach(func(_, v []byte) error {
+			var s bot.Session
+			if err := decode(v, &s); err != nil {
+				return err
+			}
+			if s.ChatID > 0 && !s.FirstSeen.Before(since) { // private chats only
+				st.Users["lang:"+or(s.Lang, "?")]++
+				st.Users["source:"+or(s.Source, "-")]++
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		from := since.Format("2006-01-02")
+		err = tx.Bucket(bucketCounts).ForEach(func(k, v []byte) error {
+			day, key, _ := strings.Cut(string(k), " ")
+			if day >= from {
+				st.Counts[key] += int(binary.BigEndian.Uint64(v))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketReferrals).ForEach(func(_, v []byte) error {
+			var r bot.Referral
+			if err := decode(v, &r); err != nil {
+				return err
+			}
+			if !r.Created.Before(since) {
+				st.Referrals["destination:"+r.Destination]++
+				st.Referrals["status:"+r.Status]++
+			}
+			return nil
+		})
+	})
+	return st, err
+}
+
+func or(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}
+
+// Retain erases the personal data of referrals closed more than days ago,
+// and deletes the sessions of users not seen for that long. It returns how
+// many of each it changed.
+func (d *DB) Retain(_ context.Context, now time.Time, days int) (referrals, sessions int, err error) {
+	limit := now.AddDate(0, 0, -days)
+	err = d.db.Update(func(tx *bbolt.Tx) error {
+		var erased []bot.Referral
+		err := tx.Bucket(bucketReferrals).ForEach(func(_, v []byte) error {
+			var r bot.Referral
+			if err := decode(v, &r); err != nil {
+				return err
+			}
+			last := r.History[len(r.History)-1]
+			if r.Status == bot.StatusClosed && !r.Erased && last.Time.Before(limit) {
+				r.Erase(now, fmt.Sprintf("personal data erased %d days after closing", days))
+				erased = append(erased, r)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range erased { // not inside ForEach: a bucket must not change while it is walked
+			if err := putReferral(tx, r); err != nil {
+				return err
+			}
+		}
+		referrals = len(erased)
+		stale, err := keysWhere(tx.Bucket(bucketSessions), func(v []byte) bool {
+			var s bot.Session
+			return decode(v, &s) == nil && s.LastSeen.Before(limit)
+		})
+		if err != nil {
+			return err
+		}
+		sessions = len(stale)
+		return deleteKeys(tx.Bucket(bucketSessions), stale)
+	})
+	return referrals, sessions, err
+}
+
+// keysWhere returns the keys whose values match; deleting while a cursor
+// walks a bucket can skip keys, so deletion comes after.
+func keysWhere(b *bbolt.Bucket, match func(v []byte) bool) ([][]byte, error) {
+	var keys [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		if match(v) {
+			keys = append(keys, slices.Clone(k))
+		}
+		return nil
+	})
+	return keys, err
+}
+
+func deleteKeys(b *bbolt.Bucket, keys [][]byte) error {
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the whole database, while the bot runs.
+func (d *DB) Backup(w io.Writer) error {
+	return d.db.View(func(tx *bbolt.Tx) error {
+		_, err := tx.WriteTo(w)
+		return err
+	})
+}
+
 // Handled reports whether an event id was handled.
 func (d *DB) Handled(_ context.Context, eventID string) (bool, error) {
 	var found bool
@@ -156,17 +374,15 @@ func (d *DB) Handled(_ context.Context, eventID string) (bool, error) {
 func (d *DB) PruneHandled(_ context.Context, before time.Time) (int, error) {
 	n := 0
 	err := d.db.Update(func(tx *bbolt.Tx) error {
-		c := tx.Bucket(bucketHandled).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		old, err := keysWhere(tx.Bucket(bucketHandled), func(v []byte) bool {
 			var at time.Time
-			if err := at.UnmarshalText(v); err != nil || at.Before(before) {
-				if err := c.Delete(); err != nil {
-					return err
-				}
-				n++
-			}
+			return at.UnmarshalText(v) != nil || at.Before(before)
+		})
+		if err != nil {
+			return err
 		}
-		return nil
+		n = len(old)
+		return deleteKeys(tx.Bucket(bucketHandled), old)
 	})
 	return n, err
 }

@@ -27,6 +27,7 @@ const (
 	EventText    EventKind = iota // a typed message
 	EventCommand                  // /command payload
 	EventButton                   // a button press with its data
+	EventContact                  // the user shared their own phone number (in Data)
 	EventOther                    // a sticker, photo, voice...: nothing the bot reads
 )
 
@@ -37,6 +38,9 @@ type Event struct {
 	// handles each id once and keeps its replies until they are delivered.
 	ID     string
 	ChatID int64
+	// UserID is who acted: in a private chat the chat itself, in the
+	// coordinators' group the coordinator.
+	UserID int64
 	Kind   EventKind
 	// Text is the typed text, or the command name without the slash.
 	Text string
@@ -55,6 +59,23 @@ type Reply struct {
 	ChatID  int64
 	Text    string
 	Buttons [][]Button
+	// Edit, when set, replaces that earlier message instead of sending a new one.
+	Edit Post `json:"edit,omitempty"`
+	// PostFor marks the coordinators' post about a referral: the transport
+	// records where it went, so that status changes can edit it.
+	PostFor uint64 `json:"post_for,omitempty"`
+	// AskContact, when set, is the label of a button that shares the user's
+	// phone number; HideContact takes that button away again.
+	AskContact  string `json:"ask_contact,omitempty"`
+	HideContact bool   `json:"hide_contact,omitempty"`
+	// Document is a file sent with the message (Text is its caption).
+	Document *Document `json:"document,omitempty"`
+}
+
+// Document is a file to send.
+type Document struct {
+	Name string `json:"name"`
+	Data []byte `json:"data"`
 }
 
 // Button is a button under a message; pressing it sends Data back as an EventButton.
@@ -73,13 +94,34 @@ type Session struct {
 	LastSeen  time.Time `json:"last_seen"`
 	// Blocked: the user blocked the bot, so nothing is sent until they write again.
 	Blocked bool `json:"blocked,omitempty"`
+	// Draft is a referral being filled in.
+	Draft *Draft `json:"draft,omitempty"`
 }
 
-// Turn is what one event changed: the session, and the replies to send.
+// Turn is what one event changed: the session, referrals, and the replies
+// to send. The store saves a turn whole or not at all.
 type Turn struct {
-	EventID string // empty when the transport does not deliver events again
-	Session Session
-	Replies []Reply
+	EventID   string // empty when the transport does not deliver events again
+	Session   Session
+	Forget    bool       // delete the session and erase the user's referrals
+	Referrals []Referral // created or changed
+	Counts    []string   // counters for statistics, such as "band:answer"
+	Replies   []Reply
+}
+
+// ReferralFilter selects referrals; zero fields select all.
+type ReferralFilter struct {
+	ChatID      int64
+	Statuses    []string
+	Destination string
+	Since       time.Time
+}
+
+// Stats is what /stats tells coordinators about a period.
+type Stats struct {
+	Users     map[string]int // "lang:ky", "source:osh_centre": users first seen in the period
+	Counts    map[string]int // counters of the period: "band:answer", "entry:stay.patent"...
+	Referrals map[string]int // "destination:osh", "status:new"
 }
 
 // Question is a typed question the bot could not answer outright, kept for
@@ -105,6 +147,12 @@ type Store interface {
 	// Handled reports whether the event with this id was handled already.
 	Handled(ctx context.Context, eventID string) (bool, error)
 	LogQuestion(ctx context.Context, q Question) (id uint64, err error)
+	// ReserveReferralID takes the next referral id, so that the reply that
+	// tells it can be saved in the same turn as the referral.
+	ReserveReferralID(ctx context.Context) (uint64, error)
+	Referral(ctx context.Context, id uint64) (Referral, bool, error)
+	Referrals(ctx context.Context, f ReferralFilter) ([]Referral, error)
+	Stats(ctx context.Context, since time.Time) (Stats, error)
 	// PickSuggestion records that a user chose entry among the suggestions
 	// of question id; a choice that was not offered, or a second one, is ignored.
 	PickSuggestion(ctx context.Context, id uint64, entry string) error
@@ -117,16 +165,40 @@ type Translator interface {
 
 // Bot runs the conversation.
 type Bot struct {
-	store   Store
-	library *Library
-	tr      Translator
-	log     *slog.Logger
-	now     func() time.Time
+	store        Store
+	library      *Library
+	tr           Translator
+	log          *slog.Logger
+	now          func() time.Time
+	coordinators Coordinators
+	retention    int // days personal data of closed referrals is kept
 }
 
 // New returns a bot over a store, the current knowledge and the locale messages.
 func New(store Store, library *Library, tr Translator, log *slog.Logger) *Bot {
-	return &Bot{store: store, library: library, tr: tr, log: log, now: time.Now}
+	return &Bot{store: store, library: library, tr: tr, log: log, now: time.Now, retention: DefaultRetentionDays}
+}
+
+// DefaultRetentionDays is how long personal data of closed referrals, and
+// sessions of users who stopped writing, are kept.
+const DefaultRetentionDays = 180
+
+// WithClock sets where the bot reads the time.
+func (b *Bot) WithClock(now func() time.Time) *Bot {
+	b.now = now
+	return b
+}
+
+// WithRetention sets how many days personal data is kept.
+func (b *Bot) WithRetention(days int) *Bot {
+	b.retention = days
+	return b
+}
+
+// WithCoordinators sets who follows referrals up, and where.
+func (b *Bot) WithCoordinators(c Coordinators) *Bot {
+	b.coordinators = c
+	return b
 }
 
 // Handle answers one event. The session change is saved before Handle returns,
@@ -157,11 +229,13 @@ func (b *Bot) Handle(ctx context.Context, ev Event) (replies []Reply, err error)
 			replies, err = b.failure(ev.ChatID, s.Lang), fmt.Errorf("panic handling %v event: %v", ev.Kind, p)
 		}
 	}()
-	c := &conversation{ctx: ctx, bot: b, ev: ev, s: &s, know: b.library.Current()}
-	c.handle()
+	c := &conversation{ctx: ctx, bot: b, ev: ev, s: &s, know: b.library.Current(), now: now}
+	if err := c.handle(); err != nil {
+		return b.failure(ev.ChatID, s.Lang), err
+	}
 	s.LastSeen = now
 	s.Blocked = false // they wrote, so they have not blocked the bot
-	ids, err := b.store.SaveTurn(ctx, Turn{EventID: ev.ID, Session: s, Replies: c.replies})
+	ids, err := b.store.SaveTurn(ctx, Turn{EventID: ev.ID, Session: s, Forget: c.forget, Referrals: c.referrals, Counts: c.counts, Replies: c.replies})
 	if err != nil {
 		return b.failure(ev.ChatID, s.Lang), fmt.Errorf("save turn: %w", err)
 	}
