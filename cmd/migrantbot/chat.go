@@ -12,7 +12,7 @@ func runChat(ctx context.Context, env *environment, args []string) error {
 	var cfg config
 	fset := newFlags(env, "chat", "[flags]", `Talk to the bot in this terminal as a migrant would in Telegram: no token, no network.
 Buttons show as numbered options; type the number to press one. Commands: /start, /menu, /lang, /help.
-When the input is not a terminal, each line is one message: printf '/start\n2\n' | migrantbot chat`, &cfg, "db", "faq")
+When the input is not a terminal, each line is one message: printf '/start\n2\n' | migrantbot chat`, &cfg, "db", "faq", "referrals")
 	if err := parseFlags(env, fset, args); err != nil {
 		return err
 	}

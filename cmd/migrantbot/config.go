@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +33,12 @@ type config struct {
 	secret      string
 	listen      string
 	pollTimeout time.Duration
+
+	coordinators string
+	coordChats   string
+	retention    int
+	adminListen  string
+	adminToken   string
 }
 
 // newFlags returns a subcommand's flag set with the settings it uses.
@@ -50,6 +58,13 @@ func newFlags(env *environment, name, args, about string, cfg *config, settings 
 			fset.StringVar(&cfg.secret, "webhook-secret", env.getenv("MIGRANTBOT_WEBHOOK_SECRET"), "secret Telegram sends with each webhook request (env MIGRANTBOT_WEBHOOK_SECRET)")
 			fset.StringVar(&cfg.listen, "listen", envOr(env, "MIGRANTBOT_LISTEN", ":8080"), "address for the webhook and /healthz (env MIGRANTBOT_LISTEN)")
 			fset.DurationVar(&cfg.pollTimeout, "poll-timeout", 25*time.Second, "how long one getUpdates long poll waits")
+			fset.StringVar(&cfg.adminListen, "admin-listen", envOr(env, "MIGRANTBOT_ADMIN_LISTEN", "127.0.0.1:8081"), "loopback address where `referrals` and `backup` reach the running bot (env MIGRANTBOT_ADMIN_LISTEN)")
+			fset.StringVar(&cfg.adminToken, "admin-token", env.getenv("MIGRANTBOT_ADMIN_TOKEN"), "token for that address; empty: a random one, kept next to the database (env MIGRANTBOT_ADMIN_TOKEN)")
+		case "referrals":
+			fset.StringVar(&cfg.coordinators, "coordinators", env.getenv("MIGRANTBOT_COORDINATORS"), "Telegram user ids of the coordinators, comma-separated (env MIGRANTBOT_COORDINATORS)")
+			fset.StringVar(&cfg.coordChats, "coordinator-chat", env.getenv("MIGRANTBOT_COORDINATOR_CHAT"), "the coordinators' group id, or one per destination: bishkek=-100…,osh=-100…,office=-100… (env MIGRANTBOT_COORDINATOR_CHAT)")
+			days, _ := strconv.Atoi(envOr(env, "MIGRANTBOT_RETENTION_DAYS", strconv.Itoa(bot.DefaultRetentionDays)))
+			fset.IntVar(&cfg.retention, "retention-days", days, "days personal data of closed referrals and idle sessions is kept (env MIGRANTBOT_RETENTION_DAYS)")
 		}
 	}
 	fset.Usage = func() {
@@ -110,9 +125,43 @@ func (c *config) loadKnowledge() (*bot.Knowledge, error) {
 	return knowledge(cat), nil
 }
 
+// coordinatorSetup reads who the coordinators are and where referrals go.
+func (c *config) coordinatorSetup() (bot.Coordinators, error) {
+	co := bot.Coordinators{Users: map[int64]bool{}, Chats: map[string]int64{}}
+	for _, f := range strings.FieldsFunc(c.coordinators, func(r rune) bool { return r == ',' || r == ' ' }) {
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return co, usageError{fmt.Sprintf("MIGRANTBOT_COORDINATORS: %q is not a Telegram user id", f)}
+		}
+		co.Users[id] = true
+	}
+	for _, f := range strings.Split(c.coordChats, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		dest, chat, named := strings.Cut(f, "=")
+		if !named {
+			dest, chat = "", f
+		}
+		id, err := strconv.ParseInt(chat, 10, 64)
+		if err != nil || (named && !slices.ContainsFunc(bot.Destinations, func(d struct{ ID, Office string }) bool { return d.ID == dest })) {
+			return co, usageError{fmt.Sprintf("MIGRANTBOT_COORDINATOR_CHAT: %q: want a chat id, or bishkek=id,osh=id,office=id", f)}
+		}
+		co.Chats[dest] = id
+	}
+	if c.retention < 1 {
+		return co, usageError{"MIGRANTBOT_RETENTION_DAYS must be at least 1"}
+	}
+	return co, nil
+}
+
 // openBot opens everything the conversation needs and, for a FAQ directory,
 // reloads it on every edit until ctx is done. The caller closes the store.
 func (c *config) openBot(ctx context.Context, log *slog.Logger) (*bot.Bot, *bolt.DB, error) {
+	coordinators, err := c.coordinatorSetup()
+	if err != nil {
+		return nil, nil, err
+	}
 	tr, err := locale.Load(locales.FS, bot.Languages)
 	if err != nil {
 		return nil, nil, err
@@ -135,5 +184,5 @@ func (c *config) openBot(ctx context.Context, log *slog.Logger) (*bot.Bot, *bolt
 			},
 			func(err error) { log.Error("FAQ edit rejected; the last good FAQ stays in use", "err", err) })
 	}
-	return bot.New(db, library, tr, log), db, nil
+	return bot.New(db, library, tr, log).WithCoordinators(coordinators).WithRetention(c.retention), db, nil
 }

@@ -50,13 +50,15 @@ type environment struct {
 }
 
 var commands = map[string]command{
-	"chat": {"talk to the bot in this terminal, without Telegram", runChat},
-	"run":  {"serve the bot in Telegram (TELEGRAM_BOT_TOKEN)", runRun},
-	"ask":  {"answer questions as JSON lines: what the matcher makes of them", runAsk},
-	"faq":  {"check the FAQ files (faq check)", runFAQ},
+	"chat":      {"talk to the bot in this terminal, without Telegram", runChat},
+	"run":       {"serve the bot in Telegram (TELEGRAM_BOT_TOKEN)", runRun},
+	"ask":       {"answer questions as JSON lines: what the matcher makes of them", runAsk},
+	"faq":       {"check, export the FAQ files; the questions it could not answer", runFAQ},
+	"referrals": {"list or export the referrals, also while the bot runs", runReferrals},
+	"backup":    {"write a consistent copy of the database, also while the bot runs", runBackup},
 }
 
-var commandOrder = []string{"chat", "run", "ask", "faq"}
+var commandOrder = []string{"chat", "run", "ask", "faq", "referrals", "backup"}
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	env := &environment{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}

@@ -20,7 +20,7 @@ func runRun(ctx context.Context, env *environment, args []string) error {
 	var cfg config
 	fset := newFlags(env, "run", "[flags]", `Serve the bot in Telegram: long polling by default, a webhook when
 MIGRANTBOT_WEBHOOK_URL is set. /healthz answers on MIGRANTBOT_LISTEN in both modes.
-SIGINT or SIGTERM stops it within 3 seconds; nothing handled is lost.`, &cfg, "db", "faq", "telegram")
+SIGINT or SIGTERM stops it within 3 seconds; nothing handled is lost.`, &cfg, "db", "faq", "telegram", "referrals")
 	if err := parseFlags(env, fset, args); err != nil {
 		return err
 	}
@@ -36,10 +36,23 @@ SIGINT or SIGTERM stops it within 3 seconds; nothing handled is lost.`, &cfg, "d
 		return err
 	}
 	defer db.Close()
-	tr, err := telegram.New(telegram.Config{Token: cfg.token, Endpoint: cfg.endpoint, PollTimeout: cfg.pollTimeout, Drain: 1500 * time.Millisecond}, b, db, log)
+	coordinators, _ := cfg.coordinatorSetup() // checked by openBot
+	var groups []int64
+	for _, id := range coordinators.Chats {
+		groups = append(groups, id)
+	}
+	tr, err := telegram.New(telegram.Config{
+		Token: cfg.token, Endpoint: cfg.endpoint, PollTimeout: cfg.pollTimeout, Drain: 1500 * time.Millisecond,
+		GroupChats: groups, RetentionDays: cfg.retention,
+	}, b, db, log)
 	if err != nil {
 		return err
 	}
+	stopAdmin, err := serveAdmin(db, cfg.adminListen, cfg.adminToken, cfg.db, log)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.listen, err)

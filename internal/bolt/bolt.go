@@ -48,11 +48,14 @@ type record[T any] struct {
 	Data T   `json:"data"`
 }
 
+// ErrInUse: another process (a running bot) holds the database.
+var ErrInUse = errors.New("in use by another migrantbot process")
+
 // Open opens or creates the store at path (mode 0600: it holds personal data).
 func Open(path string) (*DB, error) {
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout})
 	if errors.Is(err, bbolt.ErrTimeout) {
-		return nil, fmt.Errorf("database %s is in use by another migrantbot process; stop it or set MIGRANTBOT_DB to another file", path)
+		return nil, fmt.Errorf("database %s is %w; stop it or set MIGRANTBOT_DB to another file", path, ErrInUse)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)

@@ -147,6 +147,9 @@ func (c *conversation) handle() error {
 	if d := c.s.Draft; d != nil && c.now.Sub(d.Updated) > draftLifetime {
 		c.s.Draft = nil // a form left for a day is dropped
 	}
+	if c.bot.coordinators.IsChat(c.ev.ChatID) && !c.bot.coordinators.Users[c.ev.UserID] {
+		return nil // in the coordinators' group the bot answers coordinators only
+	}
 	switch c.ev.Kind {
 	case EventCommand:
 		c.command()

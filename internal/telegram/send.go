@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -150,21 +151,7 @@ func (s *sender) deliver(ctx context.Context, perChat *bucket, r bot.Reply) {
 	s.mu.Unlock()
 	var err error
 	if !blocked {
-		parts := split(r.Text, maxMessageRunes)
-		for i, part := range parts {
-			msg := tgbotapi.NewMessage(r.ChatID, part)
-			msg.ParseMode = tgbotapi.ModeHTML
-			msg.DisableWebPagePreview = true
-			if i == len(parts)-1 && len(r.Buttons) > 0 {
-				msg.ReplyMarkup = keyboard(r.Buttons)
-			}
-			if !perChat.wait(ctx) {
-				return
-			}
-			if _, err = s.t.call(ctx, msg); err != nil {
-				break
-			}
-		}
+		err = s.send(ctx, perChat, r)
 	}
 	switch {
 	case ctx.Err() != nil && err != nil:
@@ -184,6 +171,80 @@ func (s *sender) deliver(ctx context.Context, perChat *bucket, r bot.Reply) {
 			s.t.log.Error("removing a delivered reply from the outbox failed", "err", err)
 		}
 	}
+}
+
+// send makes the calls a reply needs: a new message (split to Telegram's
+// size), an edit of an earlier one, or a document.
+func (s *sender) send(ctx context.Context, perChat *bucket, r bot.Reply) error {
+	if !perChat.wait(ctx) {
+		return ctx.Err()
+	}
+	switch {
+	case r.Edit.MessageID != 0:
+		edit := tgbotapi.NewEditMessageText(r.Edit.ChatID, r.Edit.MessageID, r.Text)
+		edit.ParseMode = tgbotapi.ModeHTML
+		edit.DisableWebPagePreview = true
+		if len(r.Buttons) > 0 {
+			kb := keyboard(r.Buttons)
+			edit.ReplyMarkup = &kb
+		}
+		_, err := s.t.call(ctx, edit)
+		if isNotModified(err) {
+			return nil // the post already says this
+		}
+		return err
+	case r.Document != nil:
+		doc := tgbotapi.NewDocument(r.ChatID, tgbotapi.FileBytes{Name: r.Document.Name, Bytes: r.Document.Data})
+		doc.Caption, doc.ParseMode = r.Text, tgbotapi.ModeHTML
+		_, err := s.t.call(ctx, doc)
+		return err
+	}
+	parts := split(r.Text, maxMessageRunes)
+	for i, part := range parts {
+		msg := tgbotapi.NewMessage(r.ChatID, part)
+		msg.ParseMode = tgbotapi.ModeHTML
+		msg.DisableWebPagePreview = true
+		last := i == len(parts)-1
+		switch {
+		case last && len(r.Buttons) > 0:
+			msg.ReplyMarkup = keyboard(r.Buttons)
+		case last && r.AskContact != "":
+			kb := tgbotapi.NewReplyKeyboard(tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButtonContact(r.AskContact)))
+			kb.OneTimeKeyboard, kb.ResizeKeyboard = true, true
+			msg.ReplyMarkup = kb
+		case last && r.HideContact:
+			msg.ReplyMarkup = tgbotapi.NewRemoveKeyboard(false)
+		}
+		if i > 0 && !perChat.wait(ctx) {
+			return ctx.Err()
+		}
+		resp, err := s.t.call(ctx, msg)
+		if err != nil {
+			return err
+		}
+		if last && r.PostFor != 0 {
+			s.recordPost(ctx, r.PostFor, resp)
+		}
+	}
+	return nil
+}
+
+// recordPost remembers where the coordinators' post about a referral went,
+// so that status changes edit it.
+func (s *sender) recordPost(ctx context.Context, referral uint64, resp *tgbotapi.APIResponse) {
+	var m tgbotapi.Message
+	if err := json.Unmarshal(resp.Result, &m); err != nil || m.Chat == nil {
+		s.t.log.Warn("the coordinators' post answer has no message", "referral", referral)
+		return
+	}
+	if err := s.t.store.SetReferralPost(context.WithoutCancel(ctx), referral, bot.Post{ChatID: m.Chat.ID, MessageID: m.MessageID}); err != nil {
+		s.t.log.Error("recording the coordinators' post failed", "referral", referral, "err", err)
+	}
+}
+
+func isNotModified(err error) bool {
+	var apiErr *tgbotapi.Error
+	return errors.As(err, &apiErr) && strings.Contains(apiErr.Message, "message is not modified")
 }
 
 // block stops sending to a user who blocked the bot, until they write again.

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,8 @@ type Store interface {
 	SetOffset(ctx context.Context, transport string, offset int) error
 	MarkBlocked(ctx context.Context, chatID int64) error
 	PruneHandled(ctx context.Context, before time.Time) (int, error)
+	SetReferralPost(ctx context.Context, id uint64, post bot.Post) error
+	Retain(ctx context.Context, now time.Time, days int) (referrals, sessions int, err error)
 }
 
 // Config is how the transport talks to Telegram.
@@ -55,6 +58,12 @@ type Config struct {
 
 	MaxAttempts int           // tries of one call on 429, 5xx or a network error
 	Backoff     time.Duration // the first wait after a 5xx or network error; doubles
+
+	// GroupChats are the coordinators' groups; the bot ignores every other group.
+	GroupChats []int64
+	// RetentionDays: personal data of closed referrals and idle sessions
+	// older than this is erased once a day; 0 keeps everything.
+	RetentionDays int
 }
 
 // Defaults for the Bot API's documented limits.
@@ -181,6 +190,7 @@ func (t *Transport) start(ctx context.Context) (context.Context, func()) {
 			}
 		}
 	}()
+	go t.retain(ctx)
 	return send, func() {
 		// Let replies already handled go out for a moment, then stop.
 		done := make(chan struct{})
@@ -220,6 +230,26 @@ func (t *Transport) resend(ctx context.Context, mark uint64) uint64 {
 		t.log.Info("sending undelivered replies", "count", queued)
 	}
 	return next
+}
+
+// retain erases old personal data now and once a day.
+func (t *Transport) retain(ctx context.Context) {
+	if t.cfg.RetentionDays <= 0 {
+		return
+	}
+	for {
+		referrals, sessions, err := t.store.Retain(ctx, time.Now(), t.cfg.RetentionDays)
+		if err != nil {
+			t.log.Error("erasing old personal data failed", "err", err)
+		} else if referrals+sessions > 0 {
+			t.log.Info("erased old personal data", "referrals", referrals, "sessions", sessions)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(24 * time.Hour):
+		}
+	}
 }
 
 // setCommands sets the command menu in each language; a failure only costs
@@ -373,7 +403,7 @@ func chatOf(u tgbotapi.Update) int64 {
 // returns an error only when the update could not be committed.
 func (t *Transport) handleUpdate(ctx context.Context, u tgbotapi.Update) (handleErr error) {
 	start := time.Now()
-	ev, ok := event(u)
+	ev, ok := t.event(u)
 	outcome := "ok"
 	defer func() {
 		// No single update may take the bot down.
@@ -423,26 +453,28 @@ func (t *Transport) chatLock(chatID int64) *sync.Mutex {
 	return l.(*sync.Mutex)
 }
 
-// event turns an update from a private chat into the core's event; false
-// for updates the bot does not answer (groups, channels, edits).
-func event(u tgbotapi.Update) (bot.Event, bool) {
+// event turns an update into the core's event; false for updates the bot
+// does not answer: groups other than the coordinators', channels, edits.
+func (t *Transport) event(u tgbotapi.Update) (bot.Event, bool) {
 	id := fmt.Sprintf("tg:%d", u.UpdateID)
 	if cq := u.CallbackQuery; cq != nil {
-		if cq.From == nil || cq.Message != nil && cq.Message.Chat != nil && cq.Message.Chat.Type != "private" {
+		if cq.From == nil {
 			return bot.Event{}, false
 		}
-		return bot.Event{ID: id, ChatID: cq.From.ID, Kind: bot.EventButton, Data: cq.Data, LanguageHint: cq.From.LanguageCode}, true
+		ev := bot.Event{ID: id, ChatID: cq.From.ID, UserID: cq.From.ID, Kind: bot.EventButton, Data: cq.Data, LanguageHint: cq.From.LanguageCode}
+		if m := cq.Message; m != nil && m.Chat != nil && m.Chat.Type != "private" {
+			ev.ChatID = m.Chat.ID
+			return ev, slices.Contains(t.cfg.GroupChats, m.Chat.ID)
+		}
+		return ev, true
 	}
 	m := u.Message
 	if m == nil || m.Chat == nil {
 		return bot.Event{}, false
 	}
-	if m.Chat.Type != "private" {
-		return bot.Event{ChatID: m.Chat.ID}, false
-	}
 	ev := bot.Event{ID: id, ChatID: m.Chat.ID, Kind: bot.EventOther}
 	if m.From != nil {
-		ev.LanguageHint = m.From.LanguageCode
+		ev.UserID, ev.LanguageHint = m.From.ID, m.From.LanguageCode
 	}
 	switch {
 	case m.IsCommand():
@@ -451,8 +483,14 @@ func event(u tgbotapi.Update) (bot.Event, bool) {
 		name, payload, _ := strings.Cut(m.Text[1:], " ")
 		name, _, _ = strings.Cut(name, "@")
 		ev.Kind, ev.Text, ev.Data = bot.EventCommand, strings.ToLower(name), strings.TrimSpace(payload)
+	case m.Contact != nil && m.From != nil && m.Contact.UserID == m.From.ID:
+		ev.Kind, ev.Data = bot.EventContact, m.Contact.PhoneNumber // only their own number
 	case m.Text != "":
 		ev.Kind, ev.Text = bot.EventText, m.Text
+	}
+	if m.Chat.Type != "private" {
+		// In the coordinators' groups only commands count; chatter is not for the bot.
+		return ev, slices.Contains(t.cfg.GroupChats, m.Chat.ID) && ev.Kind == bot.EventCommand
 	}
 	return ev, true
 }
@@ -469,6 +507,8 @@ func kindName(u tgbotapi.Update, ev bot.Event) string {
 		return "command"
 	case ev.Kind == bot.EventText:
 		return "text"
+	case ev.Kind == bot.EventContact:
+		return "contact"
 	}
 	return "non_text"
 }

@@ -82,7 +82,7 @@ func testConfig(srv *telegramtest.Server) telegram.Config {
 	}
 }
 
-func start(t *testing.T, srv *telegramtest.Server, path string, cfg telegram.Config) *running {
+func start(t *testing.T, srv *telegramtest.Server, path string, cfg telegram.Config, setup ...func(*bot.Bot)) *running {
 	t.Helper()
 	db, err := bolt.Open(path)
 	if err != nil {
@@ -95,6 +95,9 @@ func start(t *testing.T, srv *telegramtest.Server, path string, cfg telegram.Con
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	b := bot.New(db, bot.NewLibrary(knowledge(t)), tr, log)
+	for _, f := range setup {
+		f(b)
+	}
 	transport, err := telegram.New(cfg, b, db, log)
 	if err != nil {
 		t.Fatal(err)

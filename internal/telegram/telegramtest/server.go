@@ -7,6 +7,7 @@
 package telegramtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -26,7 +27,11 @@ const Token = "123456:TEST-TOKEN"
 type Sent struct {
 	Method      string
 	ChatID      int64
+	MessageID   int // editMessageText: the message edited
 	Text        string
+	Document    string // sendDocument: the file's name
+	Data        []byte // sendDocument: the file
+	Keyboard    string // sendMessage: a reply keyboard, as JSON
 	ParseMode   string
 	Buttons     [][]Button
 	CallbackID  string
@@ -250,7 +255,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusUnauthorized, nil, "Unauthorized", 0)
 		return
 	}
-	if err := r.ParseForm(); err != nil {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if err := r.ParseMultipartForm(10 << 20); err != nil {
+			reply(w, http.StatusBadRequest, nil, "Bad Request: "+err.Error(), 0)
+			return
+		}
+	} else if err := r.ParseForm(); err != nil {
 		reply(w, http.StatusBadRequest, nil, "Bad Request: "+err.Error(), 0)
 		return
 	}
@@ -272,6 +282,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.getUpdates(w, r)
 	case "sendMessage":
 		s.sendMessage(w, r)
+	case "editMessageText":
+		s.editMessageText(w, r)
+	case "sendDocument":
+		s.sendDocument(w, r)
 	case "answerCallbackQuery":
 		s.record(Sent{Method: method, CallbackID: r.Form.Get("callback_query_id")})
 		reply(w, http.StatusOK, true, "", 0)
@@ -386,7 +400,10 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buttons [][]Button
-	if markup := r.Form.Get("reply_markup"); markup != "" {
+	var keyboard string
+	if markup := r.Form.Get("reply_markup"); markup != "" && !strings.Contains(markup, "inline_keyboard") {
+		keyboard = markup // a reply keyboard, or its removal
+	} else if markup != "" {
 		var kb struct {
 			InlineKeyboard [][]Button `json:"inline_keyboard"`
 		}
@@ -407,9 +424,87 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.nextMsg++
 	id := s.nextMsg
-	s.sent = append(s.sent, Sent{Method: "sendMessage", ChatID: chatID, Text: text, ParseMode: mode, Buttons: buttons})
+	s.sent = append(s.sent, Sent{Method: "sendMessage", ChatID: chatID, MessageID: id, Text: text, ParseMode: mode, Buttons: buttons, Keyboard: keyboard})
 	s.mu.Unlock()
 	reply(w, http.StatusOK, map[string]any{"message_id": id, "date": time.Now().Unix(), "chat": map[string]any{"id": chatID, "type": "private"}, "text": text}, "", 0)
+}
+
+func (s *Server) editMessageText(w http.ResponseWriter, r *http.Request) {
+	chatID, _ := strconv.ParseInt(r.Form.Get("chat_id"), 10, 64)
+	msgID, _ := strconv.Atoi(r.Form.Get("message_id"))
+	text := r.Form.Get("text")
+	if err := checkHTML(text); err != "" {
+		reply(w, http.StatusBadRequest, nil, "Bad Request: can't parse entities: "+err, 0)
+		return
+	}
+	var kb struct {
+		InlineKeyboard [][]Button `json:"inline_keyboard"`
+	}
+	json.Unmarshal([]byte(r.Form.Get("reply_markup")), &kb)
+	s.mu.Lock()
+	for i := len(s.sent) - 1; i >= 0; i-- {
+		m := s.sent[i]
+		if (m.Method == "sendMessage" || m.Method == "editMessageText") && m.ChatID == chatID && m.MessageID == msgID {
+			if m.Text == text {
+				s.mu.Unlock()
+				reply(w, http.StatusBadRequest, nil, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same", 0)
+				return
+			}
+			break
+		}
+	}
+	s.sent = append(s.sent, Sent{Method: "editMessageText", ChatID: chatID, MessageID: msgID, Text: text, ParseMode: r.Form.Get("parse_mode"), Buttons: kb.InlineKeyboard})
+	s.mu.Unlock()
+	reply(w, http.StatusOK, map[string]any{"message_id": msgID, "date": time.Now().Unix(), "chat": map[string]any{"id": chatID, "type": "group"}, "text": text}, "", 0)
+}
+
+func (s *Server) sendDocument(w http.ResponseWriter, r *http.Request) {
+	chatID, _ := strconv.ParseInt(r.FormValue("chat_id"), 10, 64)
+	file, header, err := r.FormFile("document")
+	if err != nil {
+		reply(w, http.StatusBadRequest, nil, "Bad Request: there is no document in the request", 0)
+		return
+	}
+	defer file.Close()
+	var data bytes.Buffer
+	data.ReadFrom(file)
+	s.mu.Lock()
+	s.nextMsg++
+	id := s.nextMsg
+	s.sent = append(s.sent, Sent{Method: "sendDocument", ChatID: chatID, MessageID: id, Text: r.FormValue("caption"), Document: header.Filename, Data: data.Bytes()})
+	s.mu.Unlock()
+	reply(w, http.StatusOK, map[string]any{"message_id": id, "date": time.Now().Unix(), "chat": map[string]any{"id": chatID, "type": "private"}}, "", 0)
+}
+
+// SendContact queues a message sharing a phone number; own says whether
+// it is the user's own contact.
+func (s *Server) SendContact(u User, phone string, own bool) int {
+	msg := s.message(u, u.ID, "private", "")
+	delete(msg, "text")
+	owner := u.ID
+	if !own {
+		owner = u.ID + 1
+	}
+	msg["contact"] = map[string]any{"phone_number": phone, "first_name": "Test", "user_id": owner}
+	return s.push(map[string]any{"message": msg})
+}
+
+// SendGroupCommand queues a command sent in a group.
+func (s *Server) SendGroupCommand(u User, groupID int64, text string) int {
+	msg := s.message(u, groupID, "group", text)
+	msg["entities"] = []map[string]any{{"type": "bot_command", "offset": 0, "length": len(strings.Fields(text)[0])}}
+	return s.push(map[string]any{"message": msg})
+}
+
+// PressGroupButton queues a press of a button under a message in a group.
+func (s *Server) PressGroupButton(u User, groupID int64, messageID int, data string) int {
+	s.mu.Lock()
+	cbID := fmt.Sprintf("cb%d", s.nextID)
+	s.mu.Unlock()
+	return s.push(map[string]any{"callback_query": map[string]any{
+		"id": cbID, "from": user(u), "chat_instance": "ci", "data": data,
+		"message": map[string]any{"message_id": messageID, "date": time.Now().Unix(), "chat": map[string]any{"id": groupID, "type": "supergroup"}},
+	}})
 }
 
 // checkHTML is what Telegram refuses in parse_mode HTML: unknown or
