@@ -206,3 +206,111 @@ func TestEndToEndWithTheTelegramTestAPIEmulator(t *testing.T) {
 		t.Errorf("stop: %v after %v", err, time.Since(began))
 	}
 }
+
+// pressIn presses a button under a message in a group, as a group member.
+func (u emuUser) pressIn(group int64, data string) {
+	m := u.message("")
+	m["chat"] = map[string]any{"id": group, "title": "Coordinators", "type": "supergroup"}
+	u.post("/sendCallback", map[string]any{"botToken": u.token, "date": time.Now().Unix(), "from": m["from"], "message": m, "data": data})
+}
+
+func TestEndToEndReferralsWithTheEmulator(t *testing.T) {
+	base := emulator(t)
+	bin := binary(t)
+	const token, group = "43:E2E-REFERRALS", -100700
+	env := map[string]string{
+		"TELEGRAM_BOT_TOKEN": token, "MIGRANTBOT_API_ENDPOINT": base + "/bot%s/%s",
+		"MIGRANTBOT_LISTEN": freeAddr(t), "MIGRANTBOT_ADMIN_LISTEN": "127.0.0.1:0", "MIGRANTBOT_DB": filepath.Join(t.TempDir(), "bot.db"),
+		"MIGRANTBOT_COORDINATORS": "2001", "MIGRANTBOT_COORDINATOR_CHAT": fmt.Sprint(group),
+	}
+	startBinary(t, bin, env)
+	users := []emuUser{
+		{t: t, base: base, token: token, id: 1101, lang: "ru"},
+		{t: t, base: base, token: token, id: 1102, lang: "ky"},
+	}
+	coord := emuUser{t: t, base: base, token: token, id: 2001, lang: "ru"}
+	stranger := emuUser{t: t, base: base, token: token, id: 2002, lang: "ru"}
+	groupView := emuUser{t: t, base: base, token: token, id: group}
+
+	// Both users fill the form at the same time, step by step.
+	lang := []string{"Русский", "Кыргызча"}
+	person := []string{"Связаться с человеком", "Адам менен"}
+	agree := []string{"Согласен", "Макулмун"}
+	send := []string{"Отправить", "Жөнөтүү"}
+	for _, u := range users {
+		u.command("/start")
+	}
+	for i, u := range users {
+		u.press(u.replies(1)[0].button(lang[i]))
+	}
+	last := func(u emuUser, n int) emuMessage { return u.replies(n)[n-1] }
+	for i, u := range users {
+		u.press(last(u, 2).button(person[i]))
+	}
+	for _, u := range users {
+		u.press(last(u, 3).ReplyMarkup.InlineKeyboard[0][0].Data) // Bishkek
+	}
+	for _, u := range users {
+		u.press(last(u, 4).ReplyMarkup.InlineKeyboard[0][0].Data) // the first topic
+	}
+	for i, u := range users {
+		u.press(last(u, 5).button(agree[i]))
+	}
+	for i, u := range users {
+		last(u, 6)
+		u.text(fmt.Sprintf("описание %d", i))
+	}
+	for i, u := range users {
+		last(u, 7)
+		u.text([]string{"Москва", "Казань"}[i])
+	}
+	for _, u := range users {
+		last(u, 9)
+		u.text("+7 900 000 00 0" + fmt.Sprint(u.id%10))
+	}
+	for i, u := range users {
+		u.press(last(u, 11).button(send[i]))
+	}
+	numbers := map[string]bool{}
+	for _, u := range users {
+		m := last(u, 12)
+		i := strings.Index(m.Text, "R-")
+		if i < 0 {
+			t.Fatalf("no number: %q", m.Text)
+		}
+		numbers[m.Text[i:i+8]] = true
+	}
+	if len(numbers) != 2 {
+		t.Errorf("numbers %v", numbers)
+	}
+
+	// The coordinators' posts; a stranger cannot act, a coordinator can.
+	posts := groupView.replies(2)
+	stranger.command("/referrals")
+	if m := stranger.replies(1)[0]; !strings.Contains(m.Text, "команды я не знаю") {
+		t.Errorf("stranger's /referrals: %q", m.Text)
+	}
+	take := posts[0].button("Взял")
+	stranger.pressIn(group, take)
+	time.Sleep(200 * time.Millisecond)
+	coord.pressIn(group, take)
+	var owner emuUser
+	for _, u := range users {
+		if strings.Contains(posts[0].Text, fmt.Sprintf("tg://user?id=%d", u.id)) {
+			owner = u
+		}
+	}
+	status := last(owner, 13)
+	if !strings.Contains(status.Text, "принято в работу") && !strings.Contains(status.Text, "кабыл алды") {
+		t.Errorf("status message: %q", status.Text)
+	}
+	owner.command("/myrequests")
+	if m := last(owner, 14); !strings.Contains(m.Text, "R-0000") {
+		t.Errorf("/myrequests: %q", m.Text)
+	}
+	owner.command("/forget")
+	owner.press(last(owner, 15).ReplyMarkup.InlineKeyboard[0][0].Data)
+	if m := last(owner, 16); !strings.Contains(m.Text, "удалены") && !strings.Contains(m.Text, "өчүрүлдү") {
+		t.Errorf("/forget: %q", m.Text)
+	}
+}
