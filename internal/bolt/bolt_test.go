@@ -175,3 +175,49 @@ func TestTurnIsSavedWholeWithItsRepliesUntilDelivered(t *testing.T) {
 		t.Error("pruned event still handled")
 	}
 }
+
+func TestRetentionAndStats(t *testing.T) {
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	old := now.AddDate(0, 0, -200)
+	closedLongAgo := bot.Referral{ID: 1, ChatID: 11, Destination: "osh", Status: bot.StatusClosed, Description: "d", Phone: "+7900", City: "c", Created: old,
+		History: []bot.Change{{Time: old, Status: bot.StatusNew}, {Time: old, Status: bot.StatusClosed}}}
+	openLongAgo := bot.Referral{ID: 2, ChatID: 12, Destination: "bishkek", Status: bot.StatusTaken, Description: "d", Created: old,
+		History: []bot.Change{{Time: old, Status: bot.StatusTaken}}}
+	closedRecently := bot.Referral{ID: 3, ChatID: 13, Destination: "osh", Status: bot.StatusClosed, Description: "d", Created: now,
+		History: []bot.Change{{Time: now.AddDate(0, 0, -3), Status: bot.StatusClosed}}}
+	db.SaveTurn(ctx, bot.Turn{Session: bot.Session{ChatID: 11, Lang: "ky", Source: "osh_qr", FirstSeen: old, LastSeen: old},
+		Referrals: []bot.Referral{closedLongAgo, openLongAgo, closedRecently}, Counts: []string{"band:answer", "band:answer", "entry:stay.patent"}})
+	db.SaveTurn(ctx, bot.Turn{Session: bot.Session{ChatID: 12, Lang: "ru", FirstSeen: now, LastSeen: now}})
+
+	st, err := db.Stats(ctx, now.AddDate(0, 0, -1))
+	if err != nil || st.Users["lang:ru"] != 1 || st.Users["lang:ky"] != 0 || st.Counts["band:answer"] != 2 ||
+		st.Referrals["destination:osh"] != 1 || st.Referrals["status:closed"] != 1 {
+		t.Errorf("stats since yesterday: %+v, %v", st, err)
+	}
+
+	referrals, sessions, err := db.Retain(ctx, now, 180)
+	if err != nil || referrals != 1 || sessions != 1 {
+		t.Fatalf("retained: %d referrals, %d sessions, %v", referrals, sessions, err)
+	}
+	r1, _, _ := db.Referral(ctx, 1)
+	if !r1.Erased || r1.Description != "" || r1.Phone != "" || r1.ChatID != 0 || r1.Destination != "osh" || len(r1.History) != 3 {
+		t.Errorf("closed long ago: %+v", r1)
+	}
+	for _, id := range []uint64{2, 3} {
+		if r, _, _ := db.Referral(ctx, id); r.Erased || r.Description == "" {
+			t.Errorf("referral %d erased too soon: %+v", id, r)
+		}
+	}
+	if _, found, _ := db.Session(ctx, 11); found {
+		t.Error("a session idle for 200 days is kept")
+	}
+	if _, found, _ := db.Session(ctx, 12); !found {
+		t.Error("an active session was deleted")
+	}
+}
