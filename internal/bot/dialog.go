@@ -590,10 +590,21 @@ func (c *conversation) startReferral() {
 	c.showStep()
 }
 
+// formAction is the step each of the form's answer buttons belongs to: a
+// button from an earlier message of the form only shows the current step.
+var formAction = map[string]string{
+	actDestination: formDestination, actTopicChoice: formTopic, actConsent: formConsent,
+	actNoConsent: formConsent, actOnlyChat: formContact, actSend: formConfirm,
+}
+
 func (c *conversation) formButton(action, arg string) {
 	d := c.s.Draft
 	if d == nil {
 		c.expired() // a button of a form already sent or cancelled
+		return
+	}
+	if step, ok := formAction[action]; ok && d.Step != step {
+		c.showStep()
 		return
 	}
 	switch action {
@@ -610,22 +621,14 @@ func (c *conversation) formButton(action, arg string) {
 			return
 		}
 	case actDestination:
-		if d.Step != formDestination {
-			c.showStep()
-			return
-		}
 		d.Destination, d.Step = arg, formTopic
 	case actTopicChoice:
-		if _, ok := c.know.Catalog.Topic(arg); !ok || d.Step != formTopic {
+		if _, ok := c.know.Catalog.Topic(arg); !ok {
 			c.showStep()
 			return
 		}
 		d.Topic, d.Step = arg, formConsent
 	case actConsent:
-		if d.Step != formConsent {
-			c.showStep()
-			return
-		}
 		d.Consent, d.Step = true, formDescription
 	case actNoConsent:
 		// No consent, no personal data: the office's public contacts instead.
@@ -635,13 +638,9 @@ func (c *conversation) formButton(action, arg string) {
 		c.entry(noConsentEntry[dest])
 		return
 	case actOnlyChat:
-		if d.Step != formContact {
-			c.showStep()
-			return
-		}
 		d.Phone, d.OnlyTelegram, d.Step = "", true, formConfirm
 	case actSend:
-		if d.Step != formConfirm || !d.Consent {
+		if !d.Consent {
 			c.showStep()
 			return
 		}

@@ -365,21 +365,29 @@ func (longReplies) Handle(_ context.Context, ev bot.Event) ([]bot.Reply, error) 
 
 func (longReplies) Commands(string) []bot.Command { return nil }
 
-func TestLongReplyIsSplitAtParagraphs(t *testing.T) {
-	srv := telegramtest.NewServer(t)
+// serve runs the transport over a stand-in for the conversation until the
+// test ends, and returns its log.
+func serve(t *testing.T, srv *telegramtest.Server, h telegram.Handler) *syncBuffer {
+	t.Helper()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "bot.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	tr, err := telegram.New(testConfig(srv), longReplies{}, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	logs := &syncBuffer{}
+	tr, err := telegram.New(testConfig(srv), h, db, slog.New(slog.NewJSONHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { tr.Poll(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	t.Cleanup(func() { cancel(); <-done; db.Close() })
+	return logs
+}
+
+func TestLongReplyIsSplitAtParagraphs(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	serve(t, srv, longReplies{})
 	u := telegramtest.User{ID: 901}
 	srv.SendText(u, "long")
 	msgs := messages(t, srv, u.ID, 3)
@@ -577,20 +585,7 @@ func (badButtons) Commands(string) []bot.Command { return nil }
 
 func TestARefusedReplyIsDroppedNotRetried(t *testing.T) {
 	srv := telegramtest.NewServer(t)
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "bot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	logs := &syncBuffer{}
-	tr, err := telegram.New(testConfig(srv), badButtons{}, db, slog.New(slog.NewJSONHandler(logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { tr.Poll(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	logs := serve(t, srv, badButtons{})
 	srv.SendText(telegramtest.User{ID: 981}, "hi")
 	wait(t, "the refusal in the log", func() bool {
 		return strings.Contains(logs.String(), "Telegram refused a reply") && strings.Contains(logs.String(), "BUTTON_DATA_INVALID")
