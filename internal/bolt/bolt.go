@@ -17,9 +17,14 @@ import (
 	"migrantbot/internal/bot"
 )
 
-// schemaVersion is the layout of buckets and records this code reads and
-// writes; Open refuses a file written by a newer layout.
-const schemaVersion = 1
+// migrations take a database from one layout to the next: migrations[i]
+// from version i+1 to i+2. A change to buckets or records that old files
+// cannot be read with adds one here; Open runs those a file needs.
+var migrations []func(tx *bbolt.Tx) error
+
+// schemaVersion is the layout this code reads and writes; Open refuses a
+// file written by a newer one.
+func schemaVersion() int { return 1 + len(migrations) }
 
 var (
 	bucketMeta      = []byte("meta")
@@ -67,12 +72,19 @@ func Open(path string) (*DB, error) {
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
+		version := schemaVersion() // a new file starts at the current layout
 		if v := meta.Get(keySchema); v != nil {
-			if got := int(binary.BigEndian.Uint64(v)); got > schemaVersion {
-				return fmt.Errorf("it was written by a newer migrantbot (schema %d, this one reads %d)", got, schemaVersion)
+			version = int(binary.BigEndian.Uint64(v))
+		}
+		if version > schemaVersion() {
+			return fmt.Errorf("it was written by a newer migrantbot (schema %d, this one reads %d)", version, schemaVersion())
+		}
+		for ; version < schemaVersion(); version++ {
+			if err := migrations[version-1](tx); err != nil {
+				return fmt.Errorf("migrate from schema %d: %w", version, err)
 			}
 		}
-		return meta.Put(keySchema, itob(schemaVersion))
+		return meta.Put(keySchema, itob(uint64(version)))
 	})
 	if err != nil {
 		db.Close()
@@ -517,7 +529,7 @@ func (d *DB) Questions(_ context.Context, since time.Time) ([]bot.Question, erro
 }
 
 func encode[T any](v T) ([]byte, error) {
-	return json.Marshal(record[T]{V: schemaVersion, Data: v})
+	return json.Marshal(record[T]{V: schemaVersion(), Data: v})
 }
 
 func decode[T any](b []byte, v *T) error {
