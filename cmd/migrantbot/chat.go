@@ -20,7 +20,7 @@ When the input is not a terminal, each line is one message: printf '/start\n2\n'
 		return usageError{"chat takes no arguments"}
 	}
 	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	b, db, err := cfg.openBot(ctx, log)
+	b, db, err := cfg.openBot(ctx, log, nil)
 	if err != nil {
 		return err
 	}

@@ -156,8 +156,9 @@ func (c *config) coordinatorSetup() (bot.Coordinators, error) {
 }
 
 // openBot opens everything the conversation needs and, for a FAQ directory,
-// reloads it on every edit until ctx is done. The caller closes the store.
-func (c *config) openBot(ctx context.Context, log *slog.Logger) (*bot.Bot, *bolt.DB, error) {
+// reloads it on every edit until ctx is done; a refused edit is logged and,
+// when rejected is set, handed to it. The caller closes the store.
+func (c *config) openBot(ctx context.Context, log *slog.Logger, rejected func(error)) (*bot.Bot, *bolt.DB, error) {
 	coordinators, err := c.coordinatorSetup()
 	if err != nil {
 		return nil, nil, err
@@ -182,7 +183,12 @@ func (c *config) openBot(ctx context.Context, log *slog.Logger) (*bot.Bot, *bolt
 				library.Set(knowledge(cat))
 				log.Info("FAQ reloaded", "dir", dir, "entries", len(cat.Entries()))
 			},
-			func(err error) { log.Error("FAQ edit rejected; the last good FAQ stays in use", "err", err) })
+			func(err error) {
+				log.Error("FAQ edit rejected; the last good FAQ stays in use", "err", err)
+				if rejected != nil {
+					rejected(err)
+				}
+			})
 	}
 	return bot.New(db, library, tr, log).WithCoordinators(coordinators).WithRetention(c.retention), db, nil
 }

@@ -8,8 +8,10 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"sync/atomic"
 	"time"
 
+	"migrantbot/internal/bot"
 	"migrantbot/internal/telegram"
 )
 
@@ -31,7 +33,17 @@ SIGINT or SIGTERM stops it within 3 seconds; nothing handled is lost.`, &cfg, "d
 		return usageError{"a webhook needs MIGRANTBOT_WEBHOOK_SECRET: 16 to 256 characters of A-Z, a-z, 0-9, _ and -"}
 	}
 	log := slog.New(slog.NewJSONHandler(env.stderr, nil))
-	b, db, err := cfg.openBot(ctx, log)
+	// A refused FAQ edit is told to the coordinators once the transport runs.
+	var b *bot.Bot
+	var tr *telegram.Transport
+	var ready atomic.Bool
+	b, db, err := cfg.openBot(ctx, log, func(err error) {
+		if ready.Load() {
+			for _, r := range b.Notice("FAQRejected", map[string]any{"Errors": err.Error()}) {
+				tr.Deliver(r)
+			}
+		}
+	})
 	if err != nil {
 		return err
 	}
@@ -41,13 +53,14 @@ SIGINT or SIGTERM stops it within 3 seconds; nothing handled is lost.`, &cfg, "d
 	for _, id := range coordinators.Chats {
 		groups = append(groups, id)
 	}
-	tr, err := telegram.New(telegram.Config{
+	tr, err = telegram.New(telegram.Config{
 		Token: cfg.token, Endpoint: cfg.endpoint, PollTimeout: cfg.pollTimeout, Drain: 1500 * time.Millisecond,
 		GroupChats: groups, RetentionDays: cfg.retention,
 	}, b, db, log)
 	if err != nil {
 		return err
 	}
+	ready.Store(true)
 	stopAdmin, err := serveAdmin(db, cfg.adminListen, cfg.adminToken, cfg.db, log)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	faqfiles "migrantbot/faq"
 	"migrantbot/internal/telegram/telegramtest"
 )
 
@@ -170,5 +172,58 @@ func TestKill9BetweenAnUpdateAndItsReply(t *testing.T) {
 		if n := len(srv.Messages(u.ID)); n != 1 {
 			t.Errorf("user %d got %d replies, want exactly 1", u.ID, n)
 		}
+	}
+}
+
+// copyFAQ writes the embedded FAQ to a directory staff could edit.
+func copyFAQ(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	err := fs.WalkDir(faqfiles.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
+			return err
+		}
+		data, _ := faqfiles.FS.ReadFile(p)
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755)
+		return os.WriteFile(filepath.Join(dir, p), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestRunTellsCoordinatorsOfARefusedFAQEdit(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	faqDir := copyFAQ(t)
+	env := map[string]string{
+		"TELEGRAM_BOT_TOKEN": telegramtest.Token, "MIGRANTBOT_API_ENDPOINT": srv.Endpoint(),
+		"MIGRANTBOT_LISTEN": freeAddr(t), "MIGRANTBOT_ADMIN_LISTEN": "127.0.0.1:0",
+		"MIGRANTBOT_DB": filepath.Join(t.TempDir(), "bot.db"), "MIGRANTBOT_FAQ_DIR": faqDir,
+		"MIGRANTBOT_COORDINATOR_CHAT": "-100900",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"run", "-poll-timeout", "1s"}, func(k string) string { return env[k] }, strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	defer func() { cancel(); <-done }()
+	u := telegramtest.User{ID: 46, Lang: "ru"}
+	srv.SendText(u, "/start")
+	if _, err := srv.WaitMessages(u.ID, 1, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(faqDir, "stay", "patent.yaml"), []byte("id: stay.patent\nreviewed: [\n"), 0o644)
+	msgs, err := srv.WaitMessages(-100900, 1, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(msgs[0].Text, "Изменение файлов FAQ не принято") || !strings.Contains(msgs[0].Text, "stay/patent.yaml:") {
+		t.Errorf("notice: %q", msgs[0].Text)
+	}
+	// The last good FAQ still answers.
+	srv.SendText(u, "патент керекпи")
+	if msgs, err := srv.WaitMessages(u.ID, 2, 10*time.Second); err != nil || !strings.Contains(msgs[1].Text, "патент") {
+		t.Errorf("after the refused edit: %v %+v", err, msgs)
 	}
 }

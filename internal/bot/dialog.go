@@ -850,6 +850,23 @@ func (c *conversation) forgetMe() {
 
 // --- The coordinators' side. ---
 
+// Notice is a message for every coordinators' chat, such as a FAQ edit
+// the bot refused.
+func (b *Bot) Notice(id string, data map[string]any) []Reply {
+	var chats []int64
+	for _, chat := range b.coordinators.Chats {
+		if chat != 0 && !slices.Contains(chats, chat) {
+			chats = append(chats, chat)
+		}
+	}
+	slices.Sort(chats)
+	var out []Reply
+	for _, chat := range chats {
+		out = append(out, Reply{ChatID: chat, Text: html.EscapeString(b.tr.Text(coordinatorLanguage, id, data))})
+	}
+	return out
+}
+
 // post is the coordinators' message about a referral.
 func (c *conversation) post(r Referral) string {
 	tr := func(id string, data map[string]any) string {

@@ -115,6 +115,7 @@ type Transport struct {
 	sender  *sender
 
 	lastPoll atomic.Int64 // unix nanoseconds of the last answered getUpdates
+	sendCtx  atomic.Pointer[context.Context]
 
 	chatLocks sync.Map // chat id -> *sync.Mutex: one chat's updates in order
 }
@@ -135,6 +136,14 @@ func New(cfg Config, handler Handler, store Store, log *slog.Logger) (*Transport
 	t := &Transport{cfg: cfg, handler: handler, store: store, log: log, api: api, client: client}
 	t.sender = newSender(t)
 	return t, nil
+}
+
+// Deliver sends a message the conversation did not make in answer to an
+// update (a notice to the coordinators); before the bot runs it is dropped.
+func (t *Transport) Deliver(r bot.Reply) {
+	if ctx := t.sendCtx.Load(); ctx != nil {
+		t.sender.enqueue(*ctx, r)
+	}
 }
 
 // Username is the bot's Telegram username.
@@ -170,6 +179,7 @@ func (c *contextClient) set(poll, send context.Context) {
 // it after the drain time once ctx is done.
 func (t *Transport) start(ctx context.Context) (context.Context, func()) {
 	send, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	t.sendCtx.Store(&send)
 	t.client.set(ctx, send)
 	go t.setCommands(send) // in the background: retries must not hold up the first update
 	if n, err := t.store.PruneHandled(ctx, time.Now().Add(-handledKeep)); err != nil {
