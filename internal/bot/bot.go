@@ -247,7 +247,7 @@ func (b *Bot) Handle(ctx context.Context, ev Event) (replies []Reply, err error)
 
 func (b *Bot) failure(chatID int64, lang string) []Reply {
 	if lang == "" {
-		lang = Russian
+		lang = defaultLanguage
 	}
 	return []Reply{{ChatID: chatID, Text: html.EscapeString(b.tr.Text(lang, "Failure", nil))}}
 }
