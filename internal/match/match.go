@@ -83,7 +83,6 @@ type document struct {
 	entry  int32
 	answer bool // the answer's text: weaker evidence than a phrasing
 	words  []int32
-	weight float64 // sum of its words' IDF
 }
 
 // Index is a matcher over one catalogue; it is read-only once built and
@@ -93,9 +92,15 @@ type Index struct {
 	words   []word
 	wordID  map[string]int32
 	keys    map[string][]int32 // kind+key -> vocabulary words
-	docs    []document
+	docs    []document         // while building
 	maxIDF  float64
 	scratch sync.Pool // of *scratch
+
+	// What matching reads of each document, in compact arrays: the
+	// inner loops touch them for every posting.
+	docEntry  []int32
+	docAnswer []bool
+	docWeight []float64
 }
 
 // New indexes every question and alternate phrasing of the catalogue.
@@ -117,12 +122,18 @@ func New(c *bot.Catalog) *Index {
 	for i := range ix.words {
 		ix.words[i].idf = math.Log(1 + (n+1)/(float64(len(ix.words[i].docs))+0.5))
 	}
-	for i := range ix.docs {
-		for _, w := range ix.docs[i].words {
-			ix.docs[i].weight += ix.words[w].idf
+	for _, d := range ix.docs {
+		var weight float64
+		for _, w := range d.words {
+			weight += ix.words[w].idf
 		}
+		ix.docEntry = append(ix.docEntry, d.entry)
+		ix.docAnswer = append(ix.docAnswer, d.answer)
+		ix.docWeight = append(ix.docWeight, weight)
 	}
-	ix.scratch.New = func() any { return newScratch(len(ix.docs), len(ix.entries)) }
+	ix.docs = nil // the word lists were needed only for the weights
+	docs, entries := len(ix.docEntry), len(ix.entries)
+	ix.scratch.New = func() any { return newScratch(docs, entries) }
 	return ix
 }
 
@@ -318,14 +329,14 @@ func (ix *Index) Match(question, lang string) bot.Match {
 		ws := s.next()
 		s.touchedDocs = s.touchedDocs[:0]
 		for _, cand := range c {
-			idf := ix.words[cand.word].idf
+			idf, sim := float32(ix.words[cand.word].idf), float32(cand.sim)
 			for _, d := range ix.words[cand.word].docs {
 				if s.docStamp[d] != ws {
 					s.docStamp[d], s.docSim[d] = ws, 0
 					s.touchedDocs = append(s.touchedDocs, d)
 				}
-				if cand.sim > s.docSim[d] {
-					s.docSim[d], s.docIDF[d] = cand.sim, idf
+				if sim > s.docSim[d] {
+					s.docSim[d], s.docIDF[d] = sim, idf
 				}
 			}
 		}
@@ -333,12 +344,12 @@ func (ix *Index) Match(question, lang string) bot.Match {
 		// phrasings and answer to the entry's.
 		s.touchedEntries = s.touchedEntries[:0]
 		for _, d := range s.touchedDocs {
-			e, sim := ix.docs[d].entry, s.docSim[d]
+			e, sim := ix.docEntry[d], float64(s.docSim[d])
 			if s.wordStamp[e] != ws {
 				s.wordStamp[e], s.phrasingSim[e], s.answerSim[e] = ws, 0, 0
 				s.touchedEntries = append(s.touchedEntries, e)
 			}
-			if ix.docs[d].answer {
+			if ix.docAnswer[d] {
 				s.answerSim[e] = math.Max(s.answerSim[e], sim)
 				continue
 			}
@@ -347,8 +358,8 @@ func (ix *Index) Match(question, lang string) bot.Match {
 				s.scoreStamp[d], s.question[d], s.own[d] = q, 0, 0
 				s.scoredDocs = append(s.scoredDocs, d)
 			}
-			s.question[d] += weight * sim
-			s.own[d] += s.docIDF[d] * sim
+			s.question[d] += float32(weight * sim)
+			s.own[d] += s.docIDF[d] * float32(sim)
 		}
 		for _, e := range s.touchedEntries {
 			if s.queryStamp[e] != q {
@@ -362,9 +373,8 @@ func (ix *Index) Match(question, lang string) bot.Match {
 	m.Lang = ix.detect(question, all, query, perWord, lang)
 
 	for _, d := range s.scoredDocs {
-		doc := ix.docs[d]
-		v := questionShare*s.question[d]/total + (1-questionShare)*math.Min(1, s.own[d]/doc.weight)
-		switch e := doc.entry; {
+		v := questionShare*float64(s.question[d])/total + (1-questionShare)*math.Min(1, float64(s.own[d])/ix.docWeight[d])
+		switch e := ix.docEntry[d]; {
 		case v > s.best[e]:
 			s.best[e], s.second[e] = v, s.best[e]
 		case v > s.second[e]:
@@ -416,8 +426,8 @@ type scratch struct {
 	stamp uint32
 
 	docStamp, scoreStamp []uint32 // per document
-	docSim, docIDF       []float64
-	question, own        []float64
+	docSim, docIDF       []float32 // float32: half the memory the inner loop walks
+	question, own        []float32
 
 	wordStamp, queryStamp  []uint32 // per entry
 	phrasingSim, answerSim []float64
@@ -430,8 +440,8 @@ type scratch struct {
 func newScratch(docs, entries int) *scratch {
 	return &scratch{
 		docStamp: make([]uint32, docs), scoreStamp: make([]uint32, docs),
-		docSim: make([]float64, docs), docIDF: make([]float64, docs),
-		question: make([]float64, docs), own: make([]float64, docs),
+		docSim: make([]float32, docs), docIDF: make([]float32, docs),
+		question: make([]float32, docs), own: make([]float32, docs),
 		wordStamp: make([]uint32, entries), queryStamp: make([]uint32, entries),
 		phrasingSim: make([]float64, entries), answerSim: make([]float64, entries),
 		union: make([]float64, entries), answer: make([]float64, entries), best: make([]float64, entries),
