@@ -425,7 +425,7 @@ func keepBest(hits []bot.Hit, h bot.Hit) []bot.Hit {
 type scratch struct {
 	stamp uint32
 
-	docStamp, scoreStamp []uint32 // per document
+	docStamp, scoreStamp []uint32  // per document
 	docSim, docIDF       []float32 // float32: half the memory the inner loop walks
 	question, own        []float32
 
