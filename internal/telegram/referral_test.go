@@ -131,12 +131,16 @@ func TestTwoReferralsAtOnceThroughTelegram(t *testing.T) {
 	if !strings.Contains(told.Text, "кайрылууңузду кызматкер кабыл алды") {
 		t.Errorf("user told: %q", told.Text)
 	}
+	// The edit goes out from the group's own sender, maybe after the user's message.
 	var edit telegramtest.Sent
-	for _, s := range srv.Sent(groupOsh) {
-		if s.Method == "editMessageText" {
-			edit = s
+	wait(t, "the post edit", func() bool {
+		for _, s := range srv.Sent(groupOsh) {
+			if s.Method == "editMessageText" {
+				edit = s
+			}
 		}
-	}
+		return edit.Method != ""
+	})
 	if edit.MessageID != oshPost.MessageID || !strings.Contains(edit.Text, "принято в работу") {
 		t.Errorf("post edit: %+v", edit)
 	}

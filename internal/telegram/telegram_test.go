@@ -190,6 +190,16 @@ func TestConversationInTelegram(t *testing.T) {
 		t.Errorf("the bot answered in a group: %+v", got)
 	}
 
+	// The command menus are set in the background at start.
+	wait(t, "both command menus", func() bool {
+		n := 0
+		for _, s := range srv.Sent() {
+			if s.Method == "setMyCommands" {
+				n++
+			}
+		}
+		return n == 2
+	})
 	answered := 0
 	var menus []string
 	for _, s := range srv.Sent() {
