@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -144,7 +143,7 @@ func (c *config) coordinatorSetup() (bot.Coordinators, error) {
 			dest, chat = "", f
 		}
 		id, err := strconv.ParseInt(chat, 10, 64)
-		if err != nil || (named && !slices.ContainsFunc(bot.Destinations, func(d struct{ ID, Office string }) bool { return d.ID == dest })) {
+		if _, known := bot.DestinationByID(dest); err != nil || (named && !known) {
 			return co, usageError{fmt.Sprintf("MIGRANTBOT_COORDINATOR_CHAT: %q: want a chat id, or bishkek=id,osh=id,office=id", f)}
 		}
 		co.Chats[dest] = id

@@ -49,13 +49,9 @@ SIGINT or SIGTERM stops it within 3 seconds; nothing handled is lost.`, &cfg, "d
 	}
 	defer db.Close()
 	coordinators, _ := cfg.coordinatorSetup() // checked by openBot
-	var groups []int64
-	for _, id := range coordinators.Chats {
-		groups = append(groups, id)
-	}
 	tr, err = telegram.New(telegram.Config{
 		Token: cfg.token, Endpoint: cfg.endpoint, PollTimeout: cfg.pollTimeout, Drain: 1500 * time.Millisecond,
-		GroupChats: groups, RetentionDays: cfg.retention,
+		GroupChats: coordinators.ChatIDs(), RetentionDays: cfg.retention,
 	}, b, db, log)
 	if err != nil {
 		return err

@@ -50,6 +50,17 @@ func (b *Bot) Commands(lang string) []Command {
 	return list
 }
 
+// ParseCommand reads "/name payload" (or "/name@bot payload") as people
+// type it; false when text is not a command.
+func ParseCommand(text string) (name, payload string, ok bool) {
+	if !strings.HasPrefix(text, "/") {
+		return "", "", false
+	}
+	name, payload, _ = strings.Cut(text[1:], " ")
+	name, _, _ = strings.Cut(name, "@")
+	return strings.ToLower(name), strings.TrimSpace(payload), true
+}
+
 // Button data is "1:action" or "1:action:argument". The leading version lets
 // a later format tell old buttons apart; data that does not parse, or names
 // a topic or entry that does not exist, is answered politely and ignored.
@@ -111,10 +122,6 @@ const (
 // coordinatorLanguage is the language of posts and commands for
 // coordinators, who work in both; the users' own messages keep theirs.
 const coordinatorLanguage = Russian
-
-// noConsentEntry is the public contacts shown to someone who did not agree
-// to have their details kept, by destination.
-var noConsentEntry = map[string]string{"bishkek": "centres.bishkek", "osh": "centres.osh", "office": "office.contacts"}
 
 // personEntry is the FAQ entry that explains how to reach a person.
 const personEntry = "help.operator"
@@ -554,7 +561,8 @@ func parseButton(data string) (action, arg string, ok bool) {
 	case actMenu, actLanguages, actPerson, actConsent, actNoConsent, actOnlyChat, actSend, actBack, actCancel, actForget, actKeep:
 		return action, "", arg == ""
 	case actDestination:
-		return action, arg, destinationOffice(arg) != ""
+		_, ok := DestinationByID(arg)
+		return action, arg, ok
 	case actTopicChoice, actStatus:
 		return action, arg, arg != ""
 	case actLanguage:
@@ -632,10 +640,10 @@ func (c *conversation) formButton(action, arg string) {
 		d.Consent, d.Step = true, formDescription
 	case actNoConsent:
 		// No consent, no personal data: the office's public contacts instead.
-		dest := d.Destination
+		dest, _ := DestinationByID(d.Destination)
 		c.s.Draft = nil
 		c.say(c.t("ReferralNoConsent", nil), nil)
-		c.entry(noConsentEntry[dest])
+		c.entry(dest.Entry)
 		return
 	case actOnlyChat:
 		d.Phone, d.OnlyTelegram, d.Step = "", true, formConfirm
@@ -853,15 +861,8 @@ func (c *conversation) forgetMe() {
 // Notice is a message for every coordinators' chat, such as a FAQ edit
 // the bot refused.
 func (b *Bot) Notice(id string, data map[string]any) []Reply {
-	var chats []int64
-	for _, chat := range b.coordinators.Chats {
-		if chat != 0 && !slices.Contains(chats, chat) {
-			chats = append(chats, chat)
-		}
-	}
-	slices.Sort(chats)
 	var out []Reply
-	for _, chat := range chats {
+	for _, chat := range b.coordinators.ChatIDs() {
 		out = append(out, Reply{ChatID: chat, Text: html.EscapeString(b.tr.Text(coordinatorLanguage, id, data))})
 	}
 	return out
@@ -959,7 +960,7 @@ func (c *conversation) coordinatorCommand() {
 			case a == "open":
 			case slices.Contains(Statuses, a):
 				f.Statuses = []string{a}
-			case destinationOffice(a) != "":
+			case isDestination(a):
 				f.Destination = a
 			}
 		}
@@ -1060,11 +1061,7 @@ func formatStats(st Stats, tr func(string, map[string]any) string) string {
 	return b.String()
 }
 
-func destinationOffice(id string) string {
-	for _, d := range Destinations {
-		if d.ID == id {
-			return d.Office
-		}
-	}
-	return ""
+func isDestination(id string) bool {
+	_, ok := DestinationByID(id)
+	return ok
 }

@@ -520,3 +520,22 @@ func TestAnEventDeliveredTwiceIsHandledOnce(t *testing.T) {
 		t.Errorf("outbox holds %d replies, want %d", len(out), len(first))
 	}
 }
+
+func TestParseCommand(t *testing.T) {
+	cases := []struct {
+		text, name, payload string
+		ok                  bool
+	}{
+		{"/start osh_centre", "start", "osh_centre", true},
+		{"/MENU", "menu", "", true},
+		{"/referrals@migrant_bot  closed osh ", "referrals", "closed osh", true},
+		{"патент керекпи", "", "", false},
+		{" /start", "", "", false},
+	}
+	for _, c := range cases {
+		name, payload, ok := bot.ParseCommand(c.text)
+		if name != c.name || payload != c.payload || ok != c.ok {
+			t.Errorf("ParseCommand(%q) = %q, %q, %v", c.text, name, payload, ok)
+		}
+	}
+}

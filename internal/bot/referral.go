@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -16,12 +17,29 @@ const (
 // Statuses lists every status in order.
 var Statuses = []string{StatusNew, StatusTaken, StatusContacted, StatusClosed}
 
-// Destinations are the offices a referral can go to, with the office each
-// stands for in the FAQ's offices.yaml.
-var Destinations = []struct{ ID, Office string }{
-	{"bishkek", "bishkek-centre"},
-	{"osh", "osh-centre"},
-	{"office", "moscow-representation"},
+// Destination is an office a referral can go to.
+type Destination struct {
+	ID string
+	// Entry is the FAQ entry with the office's public contacts: what
+	// someone who does not agree to have their details kept gets instead.
+	Entry string
+}
+
+// Destinations are the offices a referral can go to.
+var Destinations = []Destination{
+	{"bishkek", "centres.bishkek"},
+	{"osh", "centres.osh"},
+	{"office", "office.contacts"},
+}
+
+// DestinationByID returns the destination with the id.
+func DestinationByID(id string) (Destination, bool) {
+	for _, d := range Destinations {
+		if d.ID == id {
+			return d, true
+		}
+	}
+	return Destination{}, false
 }
 
 // Referral hands a person on to an office. Its personal data (chat,
@@ -94,12 +112,19 @@ func (c Coordinators) Chat(destination string) int64 {
 	return c.Chats[""]
 }
 
-// IsChat reports whether a chat is a coordinators' chat.
-func (c Coordinators) IsChat(chatID int64) bool {
+// ChatIDs lists the coordinators' chats, each once, in order.
+func (c Coordinators) ChatIDs() []int64 {
+	var ids []int64
 	for _, id := range c.Chats {
-		if id == chatID && id != 0 {
-			return true
+		if id != 0 && !slices.Contains(ids, id) {
+			ids = append(ids, id)
 		}
 	}
-	return false
+	slices.Sort(ids)
+	return ids
+}
+
+// IsChat reports whether a chat is a coordinators' chat.
+func (c Coordinators) IsChat(chatID int64) bool {
+	return chatID != 0 && slices.Contains(c.ChatIDs(), chatID)
 }

@@ -109,9 +109,8 @@ func event(line string, buttons []bot.Button) bot.Event {
 	if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(buttons) {
 		return bot.Event{ChatID: ChatID, Kind: bot.EventButton, Data: buttons[n-1].Data}
 	}
-	if strings.HasPrefix(line, "/") {
-		name, payload, _ := strings.Cut(line[1:], " ")
-		ev.Kind, ev.Text, ev.Data = bot.EventCommand, strings.ToLower(name), strings.TrimSpace(payload)
+	if name, payload, ok := bot.ParseCommand(line); ok {
+		ev.Kind, ev.Text, ev.Data = bot.EventCommand, name, payload
 	}
 	return ev
 }

@@ -486,13 +486,12 @@ func (t *Transport) event(u tgbotapi.Update) (bot.Event, bool) {
 	if m.From != nil {
 		ev.UserID, ev.LanguageHint = m.From.ID, m.From.LanguageCode
 	}
+	// A command is read from its text, with or without Telegram's entity
+	// (a forwarded command, or a client that omits it, has none).
+	name, payload, isCommand := bot.ParseCommand(m.Text)
 	switch {
-	case m.IsCommand():
-		ev.Kind, ev.Text, ev.Data = bot.EventCommand, strings.ToLower(m.Command()), strings.TrimSpace(m.CommandArguments())
-	case strings.HasPrefix(m.Text, "/"): // a command without Telegram's entity: forwarded or sent by a client that omits it
-		name, payload, _ := strings.Cut(m.Text[1:], " ")
-		name, _, _ = strings.Cut(name, "@")
-		ev.Kind, ev.Text, ev.Data = bot.EventCommand, strings.ToLower(name), strings.TrimSpace(payload)
+	case isCommand:
+		ev.Kind, ev.Text, ev.Data = bot.EventCommand, name, payload
 	case m.Contact != nil && m.From != nil && m.Contact.UserID == m.From.ID:
 		ev.Kind, ev.Data = bot.EventContact, m.Contact.PhoneNumber // only their own number
 	case m.Text != "":

@@ -604,3 +604,39 @@ func TestARefusedReplyIsDroppedNotRetried(t *testing.T) {
 		t.Errorf("%d messages", n)
 	}
 }
+
+// brokenStore stands in for a conversation whose store cannot commit.
+type brokenStore struct{}
+
+func (brokenStore) Handle(_ context.Context, ev bot.Event) ([]bot.Reply, error) {
+	return []bot.Reply{{ChatID: ev.ChatID, Text: "sorry"}}, io.ErrUnexpectedEOF
+}
+
+func (brokenStore) Commands(string) []bot.Command { return nil }
+
+func TestWebhookAsksTelegramAgainWhenAnUpdateIsNotCommitted(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tr, err := telegram.New(testConfig(srv), brokenStore{}, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh := telegram.Webhook{URL: "https://bot.example.org/hook", Secret: "s3cret-s3cret-s3cret"}
+	ctx, cancel := context.WithCancel(context.Background())
+	handler, drain, err := tr.WebhookHandler(ctx, wh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); drain() }()
+	req := httptest.NewRequest("POST", "/hook", strings.NewReader(`{"update_id":5,"message":{"message_id":1,"date":1,"chat":{"id":992,"type":"private"},"from":{"id":992,"is_bot":false,"first_name":"T"},"text":"hi"}}`))
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", wh.Secret)
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusInternalServerError {
+		t.Errorf("an update that was not committed answered %d; Telegram would not post it again", rec.Code)
+	}
+}
